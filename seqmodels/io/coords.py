@@ -1,0 +1,37 @@
+"""Genome coordinates in record ids, as ``bedtools getfasta`` writes them (``chr1:100-200``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+_INTERVAL_ID = re.compile(r"^(?P<chrom>[^\s:]+):(?P<start>\d+)-(?P<end>\d+)(?:\([+-.]\))?$")
+
+
+def parse_interval_id(record_id: str) -> tuple[str, int, int] | None:
+    """``(chrom, start, end)`` of an id like ``chr1:100-200`` or ``chr1:100-200(+)``, else None.
+
+    Coordinates are 0-based and half-open, as in BED and ``bedtools getfasta``.
+    """
+    match = _INTERVAL_ID.match(record_id)
+    if match is None:
+        return None
+    return match["chrom"], int(match["start"]), int(match["end"])
+
+
+def parse_interval_ids(
+    ids: Sequence[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Chromosomes, starts and ends of ids that all carry coordinates, else None."""
+    parsed = [parse_interval_id(i) for i in ids]
+    if not parsed or any(p is None for p in parsed):
+        return None
+    chrom, start, end = zip(*parsed, strict=True)
+    return np.array(chrom), np.array(start, dtype=np.int64), np.array(end, dtype=np.int64)
+
+
+def interval_id(chrom: str, start: int, end: int) -> str:
+    """The ``chrom:start-end`` id of an interval."""
+    return f"{chrom}:{start}-{end}"
