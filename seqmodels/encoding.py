@@ -67,8 +67,10 @@ def to_indices(
     _check_choice("unknown", unknown, UNKNOWN_POLICIES)
     _check_choice("align", align, ALIGNMENTS)
     lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
-    # 'replace' keeps one byte per character, so offsets stay valid for non-ASCII input.
-    flat = alphabet.lut[np.frombuffer("".join(seqs).encode("ascii", "replace"), dtype=np.uint8)]
+    # 'replace' keeps one byte per character, so offsets stay valid for non-ASCII input;
+    # bytes.translate applies the 256-entry lookup table in one C pass.
+    raw = "".join(seqs).encode("ascii", "replace")
+    flat = np.frombuffer(raw.translate(alphabet.lut.tobytes()), dtype=np.uint8).copy()
     _resolve_unknown(flat, seqs, lengths, alphabet, unknown, names)
     if length is None:
         if len(seqs) and lengths.min() != lengths.max():
@@ -107,6 +109,9 @@ def one_hot_encode(
 def codes_to_one_hot(codes: torch.Tensor, alphabet: str | Alphabet = "dna") -> torch.Tensor:
     """One-hot encode a batch of codes, on the codes' device.
 
+    Core symbols are set by one comparison pass writing straight into the output; the few
+    ambiguity codes are then filled in from the alphabet's fractional rows.
+
     Parameters
     ----------
     codes : torch.Tensor, uint8, shape (N, L)
@@ -115,8 +120,16 @@ def codes_to_one_hot(codes: torch.Tensor, alphabet: str | Alphabet = "dna") -> t
     -------
     torch.Tensor, float32, shape (N, A, L)
     """
-    rows = get_alphabet(alphabet).rows_tensor(codes.device)
-    return rows[codes.long()].transpose(1, 2).contiguous()
+    alphabet = get_alphabet(alphabet)
+    n, length = codes.shape
+    out = torch.empty((n, alphabet.size, length), dtype=torch.float32, device=codes.device)
+    symbols = torch.arange(alphabet.size, dtype=codes.dtype, device=codes.device)
+    torch.eq(codes[:, None, :], symbols[None, :, None], out=out)  # core symbols; gaps stay 0
+    ambiguous = (codes >= alphabet.size) & (codes < alphabet.gap_code)
+    if ambiguous.any():
+        rows, cols = ambiguous.nonzero(as_tuple=True)
+        out[rows, :, cols] = alphabet.rows_tensor(codes.device)[codes[rows, cols].long()]
+    return out
 
 
 def decode(x: torch.Tensor | np.ndarray, alphabet: str | Alphabet = "dna") -> list[str]:

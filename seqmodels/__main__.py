@@ -1,0 +1,5 @@
+import sys
+
+from seqmodels.cli import main
+
+sys.exit(main())

@@ -1,0 +1,79 @@
+"""What a user checks before training: counts, lengths, composition, label balance, splits."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seqmodels.data.sets import Records, SequenceSet
+
+
+def describe(records: Records, sequences: SequenceSet, splits: dict[str, np.ndarray]) -> str:
+    """A plain-text report of a data set, as ``seqmodels inspect`` prints it."""
+    lines = [f"source        {records.source}", f"alphabet      {sequences.alphabet.name}"]
+    lines.append(f"records       {len(records.seqs):,}")
+    lines += _lengths(records, sequences.length)
+    lines += _composition(records, sequences)
+    lines += _labels(sequences)
+    lines += _splits(sequences, splits)
+    return "\n".join(lines)
+
+
+def _lengths(records: Records, length: int) -> list[str]:
+    n = np.fromiter(map(len, records.seqs), dtype=np.int64, count=len(records.seqs))
+    line = (
+        f"length        min {n.min():,}  median {int(np.median(n)):,}  mean {n.mean():,.1f}  "
+        f"max {n.max():,}  → encoded at {length:,}"
+    )
+    resized = f"({(n < length).sum():,} padded, {(n > length).sum():,} trimmed)"
+    return [line + ("  " + resized if (n != length).any() else "")]
+
+
+def _composition(records: Records, sequences: SequenceSet) -> list[str]:
+    raw = np.frombuffer("".join(records.seqs).encode("ascii", "replace"), dtype=np.uint8)
+    soft_masked = np.count_nonzero((raw >= ord("a")) & (raw <= ord("z"))) / max(len(raw), 1)
+    alphabet = sequences.alphabet
+    counts = np.bincount(sequences.codes.ravel(), minlength=len(alphabet.letters))
+    total = max(counts.sum(), 1)
+    core = "  ".join(f"{s} {counts[i] / total:.1%}" for i, s in enumerate(alphabet.symbols))
+    ambiguous = counts[alphabet.size : alphabet.gap_code].sum() / total
+    padding = counts[alphabet.gap_code] / total
+    return [
+        f"composition   {core}",
+        f"              ambiguous {ambiguous:.3%}  soft-masked {soft_masked:.2%}  "
+        f"gap/padding {padding:.2%}",
+    ]
+
+
+def _labels(sequences: SequenceSet) -> list[str]:
+    if sequences.targets is None:
+        return ["labels        none"]
+    lines = []
+    width = max(map(len, sequences.task_names)) + 2
+    for name, column in zip(sequences.task_names, sequences.targets.T, strict=True):
+        known = column[~np.isnan(column)]
+        missing = len(column) - len(known)
+        if np.isin(known, (0, 1)).all():
+            positive = int(known.sum())
+            summary = (
+                f"{positive:,} positive / {len(known) - positive:,} negative "
+                f"({positive / max(len(known), 1):.1%} positive)"
+            )
+        else:
+            summary = (
+                f"mean {known.mean():.3g}  sd {known.std():.3g}  min {known.min():.3g}  "
+                f"max {known.max():.3g}"
+            )
+        lines.append(f"task {name:<{width}}{summary}, {missing:,} missing")
+    return lines
+
+
+def _splits(sequences: SequenceSet, splits: dict[str, np.ndarray]) -> list[str]:
+    lines = []
+    for name in ("train", "val", "test"):
+        index = splits[name]
+        line = f"split {name:<8}{len(index):,}"
+        if sequences.chrom is not None and len(index):
+            chroms, counts = np.unique(sequences.chrom[index], return_counts=True)
+            line += "  (" + ", ".join(f"{c} {n:,}" for c, n in zip(chroms, counts)) + ")"
+        lines.append(line)
+    return lines

@@ -1,0 +1,174 @@
+"""Sequence sets: records read from FASTA + labels or BED + genome, encoded once as uint8 codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from seqmodels.alphabets import Alphabet, get_alphabet
+from seqmodels.encoding import to_indices
+from seqmodels.errors import SeqmodelsError
+from seqmodels.io.bed import fetch_sequences, read_bed
+from seqmodels.io.coords import parse_interval_ids
+from seqmodels.io.fasta import read_fasta
+from seqmodels.io.labels import align_labels, read_labels
+
+
+@dataclass
+class Records:
+    """Sequences as read from files, before encoding.
+
+    Attributes
+    ----------
+    ids : list of str
+    seqs : list of str
+    source : str
+        The input file(s), for messages.
+    targets : numpy.ndarray or None, float32, shape (N, T)
+        NaN marks a missing label.
+    task_names : list of str
+    chrom, start, end : numpy.ndarray or None, shape (N,)
+        Genome coordinates of each record, when known (BED input or ``chr:start-end`` ids).
+    """
+
+    ids: list[str]
+    seqs: list[str]
+    source: str
+    targets: np.ndarray | None = None
+    task_names: list[str] = field(default_factory=list)
+    chrom: np.ndarray | None = None
+    start: np.ndarray | None = None
+    end: np.ndarray | None = None
+
+
+@dataclass
+class SequenceSet:
+    """Encoded sequences with labels and coordinates; ``codes`` stay uint8 until the batch.
+
+    Attributes
+    ----------
+    ids : list of str
+    codes : numpy.ndarray, uint8, shape (N, L)
+        Symbol codes (see :func:`seqmodels.to_indices`).
+    alphabet : Alphabet
+    targets : numpy.ndarray or None, float32, shape (N, T)
+    task_names : list of str
+    chrom, start : numpy.ndarray or None, shape (N,)
+        Genome position of column 0 of ``codes`` (the encoded window), when known.
+    """
+
+    ids: list[str]
+    codes: np.ndarray
+    alphabet: Alphabet
+    targets: np.ndarray | None = None
+    task_names: list[str] = field(default_factory=list)
+    chrom: np.ndarray | None = None
+    start: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @property
+    def length(self) -> int:
+        """Sequence length L."""
+        return self.codes.shape[1]
+
+    def subset(self, index: np.ndarray) -> SequenceSet:
+        """The sequences at ``index`` (an index array or boolean mask)."""
+        ids = np.asarray(self.ids, dtype=object)[index].tolist()
+
+        def pick(a):
+            return None if a is None else a[index]
+
+        return SequenceSet(
+            ids, self.codes[index], self.alphabet, pick(self.targets), self.task_names,
+            pick(self.chrom), pick(self.start),
+        )
+
+
+def read_records(
+    *,
+    fasta: str | Path | None = None,
+    labels: str | Path | None = None,
+    bed: str | Path | None = None,
+    genome: str | Path | None = None,
+    length: int | None = None,
+    out_of_bounds: str = "pad",
+) -> Records:
+    """Read sequences (and labels) from FASTA [+ labels] or from BED + genome.
+
+    BED intervals are resized to ``length`` around their centre (narrowPeak: summit) before
+    they are read; FASTA records are trimmed or padded later, by :func:`encode_records`.
+    """
+    if (fasta is None) == (bed is None):
+        raise SeqmodelsError("give either a FASTA (fasta=) or BED intervals (bed=) with a genome")
+    if bed is not None:
+        return _read_bed_records(bed, genome, length, out_of_bounds)
+    ids, seqs = read_fasta(fasta)
+    records = Records(ids, seqs, source=str(fasta))
+    coords = parse_interval_ids(ids)
+    if coords is not None:
+        records.chrom, records.start, records.end = coords
+    if labels is not None:
+        table = read_labels(labels)
+        records.targets = align_labels(table, ids, labels_path=labels, fasta_path=fasta)
+        records.task_names = list(map(str, table.columns))
+        records.source += f" + {labels}"
+    return records
+
+
+def encode_records(
+    records: Records, alphabet: str | Alphabet = "dna", *, length=None, unknown="error"
+) -> SequenceSet:
+    """Encode records once, centred on ``length``, into a :class:`SequenceSet`."""
+    alphabet = get_alphabet(alphabet)
+    try:
+        codes = to_indices(
+            records.seqs, alphabet, length=length, unknown=unknown, names=records.ids
+        )
+    except SeqmodelsError as err:
+        hint = " (set data.length to pad or trim)" if "differ in length" in str(err) else ""
+        raise SeqmodelsError(f"{records.source}: {err}{hint}") from None
+    start = None
+    if records.start is not None:
+        seq_length = np.fromiter(map(len, records.seqs), dtype=np.int64, count=len(records.seqs))
+        start = records.start - (codes.shape[1] - seq_length) // 2
+    return SequenceSet(
+        records.ids, codes, alphabet, records.targets, records.task_names, records.chrom, start
+    )
+
+
+def load_sequences(
+    *,
+    fasta=None,
+    labels=None,
+    bed=None,
+    genome=None,
+    alphabet: str = "dna",
+    length: int | None = None,
+    unknown: str = "error",
+    out_of_bounds: str = "pad",
+) -> SequenceSet:
+    """Read and encode sequences in one step: :func:`read_records` then :func:`encode_records`."""
+    records = read_records(
+        fasta=fasta, labels=labels, bed=bed, genome=genome, length=length,
+        out_of_bounds=out_of_bounds,
+    )
+    return encode_records(records, alphabet, length=length, unknown=unknown)
+
+
+def _read_bed_records(bed, genome, length, out_of_bounds) -> Records:
+    if genome is None:
+        raise SeqmodelsError(f"{bed}: BED intervals need a genome FASTA (genome=)")
+    intervals = read_bed(bed)
+    if length is not None:
+        intervals = intervals.resized(length)
+    seqs, intervals = fetch_sequences(genome, intervals, out_of_bounds=out_of_bounds, bed_path=bed)
+    targets = intervals.labels.to_numpy(dtype=np.float32) if intervals.labels.shape[1] else None
+    return Records(
+        intervals.ids, seqs, source=str(bed), targets=targets,
+        task_names=list(intervals.labels.columns), chrom=intervals.chrom,
+        start=intervals.start, end=intervals.end,
+    )
