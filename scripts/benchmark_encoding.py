@@ -9,6 +9,7 @@ Usage: python scripts/benchmark_encoding.py [--n 10000] [--length 1000] [--repea
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import platform
 import time
 
@@ -61,11 +62,9 @@ def main() -> None:
         "seqmodels to_indices (uint8)": (to_indices, seqs),
         "naive per-base loop": (naive_one_hot, small),
     }
-    try:
-        import tangermeme  # noqa: F401
-
+    if importlib.util.find_spec("tangermeme"):
         methods["tangermeme one_hot_encode (per sequence)"] = (tangermeme_one_hot, seqs)
-    except ImportError:
+    else:
         print("tangermeme not installed: skipping it (pip install -e '.[bench]')")
 
     rates = {}
@@ -83,6 +82,7 @@ def main() -> None:
     for name, rate in rates.items():
         versus = f"{rate / tangermeme:.1f}×" if tangermeme else "–"
         print(f"| {name} | {rate:,.1f} | {rate / naive:,.0f}× | {versus} |")
+
 
 if __name__ == "__main__":
     main()

@@ -143,9 +143,13 @@ class SequenceDataModule(pl.LightningDataModule):
         records = read_config_records(data)
         sequences, splits = encode_and_split(records, data, seed=config["seed"])
         return cls(
-            sequences, splits, batch_size=data["batch_size"],
-            reverse_complement=data["reverse_complement"], max_shift=data["max_shift"],
-            num_workers=data["num_workers"], seed=config["seed"],
+            sequences,
+            splits,
+            batch_size=data["batch_size"],
+            reverse_complement=data["reverse_complement"],
+            max_shift=data["max_shift"],
+            num_workers=data["num_workers"],
+            seed=config["seed"],
         )
 
     def _loader(self, index: np.ndarray | None, *, shuffle: bool) -> DataLoader:
@@ -181,7 +185,10 @@ class SequenceDataModule(pl.LightningDataModule):
                 self.seed * 1_000_003 + trainer.current_epoch * 100_003 + trainer.global_step
             )
             codes = augment(
-                codes, self.sequences.alphabet, reverse_complement=self.reverse_complement,
-                max_shift=self.max_shift, generator=generator,
+                codes,
+                self.sequences.alphabet,
+                reverse_complement=self.reverse_complement,
+                max_shift=self.max_shift,
+                generator=generator,
             )
         return codes_to_one_hot(codes, self.sequences.alphabet), targets

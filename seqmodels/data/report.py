@@ -74,6 +74,8 @@ def _splits(sequences: SequenceSet, splits: dict[str, np.ndarray]) -> list[str]:
         line = f"split {name:<8}{len(index):,}"
         if sequences.chrom is not None and len(index):
             chroms, counts = np.unique(sequences.chrom[index], return_counts=True)
-            line += "  (" + ", ".join(f"{c} {n:,}" for c, n in zip(chroms, counts)) + ")"
+            line += (
+                "  (" + ", ".join(f"{c} {n:,}" for c, n in zip(chroms, counts, strict=True)) + ")"
+            )
         lines.append(line)
     return lines

@@ -83,8 +83,13 @@ class SequenceSet:
             return None if a is None else a[index]
 
         return SequenceSet(
-            ids, self.codes[index], self.alphabet, pick(self.targets), self.task_names,
-            pick(self.chrom), pick(self.start),
+            ids,
+            self.codes[index],
+            self.alphabet,
+            pick(self.targets),
+            self.task_names,
+            pick(self.chrom),
+            pick(self.start),
         )
 
 
@@ -153,7 +158,11 @@ def load_sequences(
 ) -> SequenceSet:
     """Read and encode sequences in one step: :func:`read_records` then :func:`encode_records`."""
     records = read_records(
-        fasta=fasta, labels=labels, bed=bed, genome=genome, length=length,
+        fasta=fasta,
+        labels=labels,
+        bed=bed,
+        genome=genome,
+        length=length,
         out_of_bounds=out_of_bounds,
     )
     return encode_records(records, alphabet, length=length, unknown=unknown)
@@ -168,7 +177,12 @@ def _read_bed_records(bed, genome, length, out_of_bounds) -> Records:
     seqs, intervals = fetch_sequences(genome, intervals, out_of_bounds=out_of_bounds, bed_path=bed)
     targets = intervals.labels.to_numpy(dtype=np.float32) if intervals.labels.shape[1] else None
     return Records(
-        intervals.ids, seqs, source=str(bed), targets=targets,
-        task_names=list(intervals.labels.columns), chrom=intervals.chrom,
-        start=intervals.start, end=intervals.end,
+        intervals.ids,
+        seqs,
+        source=str(bed),
+        targets=targets,
+        task_names=list(intervals.labels.columns),
+        chrom=intervals.chrom,
+        start=intervals.start,
+        end=intervals.end,
     )
