@@ -39,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     _add_inspect(commands)
+    _add_summary(commands)
+    _add_train(commands)
+    _add_predict(commands)
+    _add_evaluate(commands)
     return parser
 
 
@@ -56,6 +60,86 @@ def _add_inspect(commands) -> None:
     )
     _add_data_arguments(p)
     p.set_defaults(run=_run_inspect)
+
+
+def _add_summary(commands) -> None:
+    p = commands.add_parser(
+        "summary",
+        help="layer output shapes, parameter counts and receptive field of a configured model",
+        description=(
+            "Build the configured model for the configured sequence length and print each "
+            "layer's output shape (from a real forward pass), its parameters and the receptive "
+            "field so far. Reads only the header of the labels to count tasks."
+        ),
+        epilog=EPILOG,
+    )
+    p.add_argument("--config", required=True, help="YAML config (see configs/)")
+    p.add_argument("--n-outputs", type=int, help="outputs (default: label columns, or 1)")
+    p.set_defaults(run=_run_summary)
+
+
+def _add_train(commands) -> None:
+    p = commands.add_parser(
+        "train",
+        help="train a model from a config; writes checkpoints, metrics and test metrics",
+        description=(
+            "Train the configured model on CUDA when available (else the CPU), with a progress "
+            "bar, per-epoch metrics in DIR/metrics.csv, checkpoints of the best validation "
+            "score and of the last epoch in DIR/checkpoints/, early stopping, and the test-split "
+            "metrics of the best checkpoint in DIR/test_metrics.json. An interrupted run "
+            "continues with --resume. Multi-GPU: --trainer.devices 4 --trainer.strategy ddp."
+        ),
+        epilog=EPILOG,
+    )
+    p.add_argument("--config", help="YAML config (see configs/); with --resume, DIR/config.yaml")
+    p.add_argument("--out", required=True, help="run directory DIR")
+    p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoints/last.ckpt")
+    p.set_defaults(run=_run_train)
+
+
+def _add_predict(commands) -> None:
+    p = commands.add_parser(
+        "predict",
+        help="predict with a trained checkpoint; writes a TSV of id + one column per task",
+        description=(
+            "Encode the inputs as the checkpoint was trained (alphabet, length, policy for "
+            "unknown symbols) and write a TSV with 'id' and one column per task: "
+            "probabilities for classification, values for regression."
+        ),
+    )
+    _add_checkpoint_inputs(p)
+    p.add_argument("--out", required=True, help="output TSV")
+    p.set_defaults(run=_run_predict)
+
+
+def _add_evaluate(commands) -> None:
+    p = commands.add_parser(
+        "evaluate",
+        help="metrics of a trained checkpoint on labelled inputs, as JSON",
+        description=(
+            "Predict on labelled inputs (FASTA + --labels, or BED with label columns + genome) "
+            "and write the task metrics (AUROC, AUPRC, accuracy; Pearson, Spearman, R²) per "
+            "task and averaged, as JSON."
+        ),
+    )
+    _add_checkpoint_inputs(p)
+    p.add_argument("--labels", help="CSV/TSV of labels (with --fasta)")
+    p.add_argument("--out", required=True, help="output JSON")
+    p.set_defaults(run=_run_evaluate)
+
+
+def _add_checkpoint_inputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--checkpoint", required=True, help="a .ckpt written by seqmodels train")
+    p.add_argument("--fasta", help="FASTA of sequences")
+    p.add_argument("--bed", help="BED/narrowPeak intervals")
+    p.add_argument("--genome", help="genome FASTA for --bed")
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--device", help="cpu, cuda, cuda:1 … (default: CUDA when available)")
+    p.add_argument(
+        "--rc-average",
+        action="store_true",
+        help="average over each sequence and its reverse complement",
+    )
 
 
 def _add_data_arguments(p: argparse.ArgumentParser) -> None:
@@ -93,6 +177,78 @@ def _run_inspect(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     records = read_config_records(config["data"])
     sequences, splits = encode_and_split(records, config["data"], seed=config["seed"])
     print(describe(records, sequences, splits))
+    return 0
+
+
+def _run_summary(args: argparse.Namespace, overrides: dict[str, str]) -> int:
+    from seqmodels.alphabets import get_alphabet
+    from seqmodels.io.labels import read_labels
+    from seqmodels.models import build_model
+    from seqmodels.models.summary import summarize
+
+    config = load_config(args.config, overrides)
+    data, model = config["data"], dict(config["model"])
+    if not data["length"]:
+        raise SeqmodelsError(f"{args.config}: data.length is needed for a summary")
+    n_outputs = args.n_outputs or (
+        len(read_labels(data["labels"]).columns) if data["labels"] else 1
+    )
+    alphabet = get_alphabet(data["alphabet"])
+    network = build_model(
+        model.pop("name"), alphabet_size=alphabet.size, n_outputs=n_outputs, **model
+    )
+    print(f"{type(network).__name__} on {alphabet.name} input of length {data['length']}")
+    print(summarize(network, alphabet.size, data["length"]))
+    return 0
+
+
+def _run_train(args: argparse.Namespace, overrides: dict[str, str]) -> int:
+    from seqmodels.train import train_from_files
+
+    if not args.config and not args.resume:
+        raise SeqmodelsError("train needs --config (or --resume to continue a run)")
+    metrics = train_from_files(args.config, args.out, overrides=overrides, resume=args.resume)
+    shown = {k: v for k, v in metrics.items() if k.startswith("mean/") or k == "loss"}
+    print("test: " + "  ".join(f"{k} {v:.4f}" for k, v in sorted(shown.items())))
+    print(f"wrote {args.out}/test_metrics.json and checkpoints in {args.out}/checkpoints/")
+    return 0
+
+
+def _load_for_inputs(args: argparse.Namespace, *, labels=None):
+    from seqmodels.checkpoint import load_task
+    from seqmodels.predict import load_inputs
+
+    if bool(args.fasta) == bool(args.bed):
+        raise SeqmodelsError("give either --fasta or --bed with --genome")
+    task = load_task(args.checkpoint)
+    if args.rc_average:
+        task.hparams.rc_average = True
+    sequences = load_inputs(task, fasta=args.fasta, labels=labels, bed=args.bed, genome=args.genome)
+    return task, sequences
+
+
+def _run_predict(args: argparse.Namespace, overrides: dict[str, str]) -> int:
+    from seqmodels.predict import predict, write_predictions
+
+    task, sequences = _load_for_inputs(args)
+    values = predict(task, sequences, batch_size=args.batch_size, device=args.device, verbose=True)
+    write_predictions(args.out, sequences.ids, task.output_names, values)
+    print(f"wrote {len(values):,} predictions to {args.out}")
+    return 0
+
+
+def _run_evaluate(args: argparse.Namespace, overrides: dict[str, str]) -> int:
+    import json
+
+    from seqmodels.io.atomic import atomic_write
+    from seqmodels.predict import evaluate
+
+    task, sequences = _load_for_inputs(args, labels=args.labels)
+    metrics = evaluate(task, sequences, batch_size=args.batch_size, device=args.device)
+    with atomic_write(args.out) as handle:
+        json.dump(metrics, handle, indent=2, sort_keys=True)
+    shown = {k: v for k, v in metrics.items() if k.startswith("mean/")}
+    print("  ".join(f"{k} {v:.4f}" for k, v in sorted(shown.items())))
     return 0
 
 

@@ -29,8 +29,30 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "max_shift": 0,
         "num_workers": 0,
     },
+    "model": {"name": "cnn"},
+    "task": {
+        "type": "auto",
+        "pos_weight": "balanced",
+        "regression_loss": "mse",
+        "n_classes": None,
+        "rc_average": False,
+    },
+    "optim": {"lr": 1e-3, "weight_decay": 1e-4, "scheduler": "plateau"},
+    "train": {"monitor": "val/loss", "mode": "min", "patience": 5},
+    "trainer": {
+        "max_epochs": 20,
+        "accelerator": "auto",
+        "devices": 1,
+        "precision": "32-true",
+        "gradient_clip_val": None,
+        "log_every_n_steps": 10,
+    },
     "seed": 0,
 }
+
+OPEN_SECTIONS = ("model", "trainer")
+"""Sections whose keys are checked where they are used: against the model's constructor and
+against Lightning's ``Trainer``."""
 
 
 def load_config(path: str | Path | None = None, overrides: dict[str, str] | None = None) -> dict:
@@ -79,15 +101,16 @@ def _merge(config: dict, update: dict, *, source: str, prefix: str = "") -> None
     for key, value in update.items():
         dotted = f"{prefix}{key}"
         _check_key(config, key, dotted, source)
-        if isinstance(config.get(key), dict) and isinstance(value, dict) and config[key]:
+        if isinstance(config.get(key), dict) and isinstance(value, dict):
             _merge(config[key], value, source=source, prefix=f"{dotted}.")
         else:
             config[key] = value
 
 
 def _check_key(node: dict, key: str, dotted: str, source: str) -> None:
-    # An empty dict (such as model arguments) accepts any key; it is checked where used.
-    if node and key not in node:
+    if dotted.split(".")[0] in OPEN_SECTIONS and "." in dotted:
+        return
+    if key not in node:
         known = ", ".join(node)
         raise SeqmodelsError(f"{source}: unknown config key {dotted!r} (known here: {known})")
 

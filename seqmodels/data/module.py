@@ -163,6 +163,7 @@ class SequenceDataModule(pl.LightningDataModule):
             collate_fn=keep_batch,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
+            generator=torch.Generator().manual_seed(self.seed),  # leaves the global RNG alone
         )
 
     def train_dataloader(self) -> DataLoader:

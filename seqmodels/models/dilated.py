@@ -1,0 +1,90 @@
+"""Residual dilated convolutions, BPNet/Basenji style."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from seqmodels.models.layers import (
+    Activation,
+    ConvBlock,
+    GlobalPooling,
+    Head,
+    Residual,
+    receptive_field,
+)
+
+
+class DilatedCNN(nn.Module):
+    """A wide first convolution, then residual dilated convolutions with the dilation doubling
+    per block, then global pooling and dense layers; ``(N, A, L) → (N, T)``.
+
+    Parameters
+    ----------
+    alphabet_size, n_outputs : int
+    filters : int
+        Channels throughout the trunk.
+    first_kernel_size : int
+    kernel_size : int
+        Kernel of each dilated convolution.
+    n_dilated : int
+        Number of residual dilated blocks; block ``i`` has dilation ``2**(i + 1)``.
+    batch_norm : bool
+    dropout : float
+    global_pool : {"max", "avg"}
+    dense : tuple of int
+    activation : {"relu", "elu"}
+    """
+
+    def __init__(
+        self,
+        alphabet_size: int = 4,
+        n_outputs: int = 1,
+        *,
+        filters: int = 64,
+        first_kernel_size: int = 15,
+        kernel_size: int = 3,
+        n_dilated: int = 5,
+        batch_norm: bool = True,
+        dropout: float = 0.1,
+        global_pool: GlobalPooling = "max",
+        dense: tuple[int, ...] = (64,),
+        activation: Activation = "relu",
+    ):
+        super().__init__()
+        layers: list[nn.Module] = [
+            ConvBlock(
+                alphabet_size,
+                filters,
+                first_kernel_size,
+                batch_norm=batch_norm,
+                activation=activation,
+            )
+        ]
+        for i in range(n_dilated):
+            block = ConvBlock(
+                filters,
+                filters,
+                kernel_size,
+                dilation=2 ** (i + 1),
+                batch_norm=batch_norm,
+                dropout=dropout,
+                activation=activation,
+            )
+            layers.append(Residual(block))
+        self.trunk = nn.Sequential(*layers)
+        self.head = Head(
+            filters,
+            n_outputs,
+            global_pool=global_pool,
+            dense=dense,
+            dropout=dropout,
+            activation=activation,
+        )
+
+    @property
+    def receptive_field(self) -> int:
+        """Input positions that one position of the last convolution sees."""
+        return receptive_field(self.trunk)
+
+    def forward(self, x):
+        return self.head(self.trunk(x))

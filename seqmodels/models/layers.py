@@ -1,0 +1,164 @@
+"""Building blocks shared by the models.
+
+Every non-linearity is its own module instance (DeepLIFT attaches its rules to modules, so a
+reused or functional activation would silently give wrong attributions).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from torch import nn
+
+Activation = Literal["relu", "elu"]
+Pooling = Literal["max", "avg", "none"]
+GlobalPooling = Literal["max", "avg"]
+
+ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU}
+POOLS = {"max": nn.MaxPool1d, "avg": nn.AvgPool1d}
+GLOBAL_POOLS = {"max": nn.AdaptiveMaxPool1d, "avg": nn.AdaptiveAvgPool1d}
+
+
+def activation(name: str) -> nn.Module:
+    """A fresh activation module."""
+    return ACTIVATIONS[name]()
+
+
+class ConvBlock(nn.Sequential):
+    """Conv1d → (BatchNorm) → activation → (pooling) → (dropout); ``(N, C, L) → (N, C', L')``.
+
+    Parameters
+    ----------
+    in_channels, out_channels, kernel_size : int
+    dilation, stride : int
+    pool : {"max", "avg", None}
+        Pooling after the activation, of ``pool_size`` with stride ``pool_size``.
+    pool_size : int
+    batch_norm : bool
+    dropout : float
+    activation : {"relu", "elu"}
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        *,
+        dilation: int = 1,
+        stride: int = 1,
+        pool: str | None = None,
+        pool_size: int = 1,
+        batch_norm: bool = True,
+        dropout: float = 0.0,
+        activation: str = "relu",
+    ):
+        padding = dilation * (kernel_size - 1) // 2 if stride == 1 else 0
+        layers: list[nn.Module] = [
+            nn.Conv1d(
+                in_channels,
+                out_channels,
+                kernel_size,
+                stride=stride,
+                padding=padding,
+                dilation=dilation,
+                bias=not batch_norm,
+            )
+        ]
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(out_channels))
+        layers.append(ACTIVATIONS[activation]())
+        if pool is not None and pool_size > 1:
+            layers.append(POOLS[pool](pool_size))
+        if dropout:
+            layers.append(nn.Dropout(dropout))
+        super().__init__(*layers)
+
+
+class Residual(nn.Module):
+    """``x + block(x)``: a residual connection around a shape-preserving block."""
+
+    def __init__(self, block: nn.Module):
+        super().__init__()
+        self.block = block
+
+    def forward(self, x):
+        return x + self.block(x)
+
+
+class Head(nn.Sequential):
+    """Global pooling → flatten → dense layers → one output per task; ``(N, C, L) → (N, T)``.
+
+    Parameters
+    ----------
+    in_channels : int
+    n_outputs : int
+    global_pool : {"max", "avg"}
+    dense : tuple of int
+        Widths of the hidden dense layers (each followed by an activation and dropout).
+    dropout : float
+    activation : {"relu", "elu"}
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        n_outputs: int,
+        *,
+        global_pool: str = "max",
+        dense: tuple[int, ...] = (),
+        dropout: float = 0.0,
+        activation: str = "relu",
+    ):
+        layers: list[nn.Module] = [GLOBAL_POOLS[global_pool](1), nn.Flatten()]
+        width = in_channels
+        for units in dense:
+            layers += [nn.Linear(width, units), ACTIVATIONS[activation]()]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+            width = units
+        layers.append(nn.Linear(width, n_outputs))
+        super().__init__(*layers)
+
+
+class FieldTracker:
+    """Receptive field of a stack of layers, updated one layer at a time.
+
+    ``field`` is the number of input positions one output position sees; ``None`` once a
+    layer (global pooling, a recurrent layer) mixes all positions.
+    """
+
+    def __init__(self):
+        self.field: int | None = 1
+        self.jump = 1  # input positions between neighbouring outputs
+
+    def step(self, layer: nn.Module) -> int | None:
+        """Account for ``layer`` (other layer types leave the field unchanged)."""
+        if self.field is None:
+            return None
+        if isinstance(layer, nn.Conv1d):
+            self.field += (layer.kernel_size[0] - 1) * layer.dilation[0] * self.jump
+            self.jump *= layer.stride[0]
+        elif isinstance(layer, (nn.MaxPool1d, nn.AvgPool1d)):
+            size, stride = (_first(v) for v in (layer.kernel_size, layer.stride))
+            self.field += (size - 1) * self.jump
+            self.jump *= stride
+        elif isinstance(layer, (nn.RNNBase, nn.AdaptiveMaxPool1d, nn.AdaptiveAvgPool1d)):
+            self.field = None
+        return self.field
+
+
+def receptive_field(module: nn.Module) -> int | None:
+    """Receptive field, in input positions, of the layers in ``module``.
+
+    Walks the layers in registration order (the main path; residual branches are
+    shape-preserving and counted once); None when a layer mixes all positions.
+    """
+    tracker = FieldTracker()
+    for layer in module.modules():
+        tracker.step(layer)
+    return tracker.field
+
+
+def _first(value) -> int:
+    return value if isinstance(value, int) else value[0]

@@ -1,0 +1,238 @@
+"""The LightningModule: wraps any registered network for a task type and owns only the loss,
+the metrics and the optimiser."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from torch.nn import functional as F
+
+from seqmodels.alphabets import get_alphabet
+from seqmodels.encoding import reverse_complement
+from seqmodels.metrics import task_metrics
+from seqmodels.models import build_model
+
+TASK_TYPES = ("binary", "multilabel", "multiclass", "regression")
+REGRESSION_LOSSES = ("mse", "poisson")
+SCHEDULERS = ("plateau", "cosine", "none")
+
+
+class SequenceTask(pl.LightningModule):
+    """A network trained for one task type.
+
+    Every argument is a plain value saved in the checkpoint, so a checkpoint describes itself:
+    :func:`seqmodels.checkpoint.load_task` rebuilds the task from it alone.
+
+    Parameters
+    ----------
+    model : dict
+        ``{"name": registry name, **constructor arguments}``.
+    task : {"binary", "multilabel", "multiclass", "regression"}
+    task_names : list of str
+        Label columns (multiclass: the one column of class indices).
+    n_classes : int, optional
+        Number of classes (multiclass only).
+    alphabet : str
+    length : int
+        Sequence length the model was trained on.
+    unknown : str
+        Encoding policy for symbols outside the alphabet (see :func:`seqmodels.to_indices`).
+    pos_weight : list of float, optional
+        Positive-class weight per task for the binary cross-entropy.
+    regression_loss : {"mse", "poisson"}
+        Poisson treats outputs as log rates.
+    lr, weight_decay : float
+        AdamW settings.
+    scheduler : {"plateau", "cosine", "none"}
+    max_epochs : int
+        Horizon of the cosine schedule.
+    rc_average : bool
+        Average predictions over each sequence and its reverse complement at evaluation.
+    seed : int
+        Reseeds the global random number generator at each training step, so that a resumed
+        run continues exactly as an uninterrupted one.
+    version : str
+        Package version that wrote the checkpoint.
+    """
+
+    def __init__(
+        self,
+        *,
+        model: dict,
+        task: str,
+        task_names: list[str],
+        n_classes: int | None = None,
+        alphabet: str = "dna",
+        length: int,
+        unknown: str = "error",
+        pos_weight: list[float] | None = None,
+        regression_loss: str = "mse",
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        scheduler: str = "plateau",
+        max_epochs: int = 20,
+        rc_average: bool = False,
+        seed: int = 0,
+        version: str = "",
+    ):
+        super().__init__()
+        self.save_hyperparameters()
+        n_outputs = n_classes if task == "multiclass" else len(task_names)
+        args = {k: v for k, v in model.items() if k != "name"}
+        self.alphabet = get_alphabet(alphabet)
+        self.model = build_model(
+            model["name"], alphabet_size=self.alphabet.size, n_outputs=n_outputs, **args
+        )
+        weight = torch.tensor(pos_weight, dtype=torch.float32) if pos_weight else None
+        self.register_buffer("pos_weight", weight, persistent=False)
+        self._outputs: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    @property
+    def output_names(self) -> list[str]:
+        """Column names of the predictions: tasks, or ``label=k`` per class."""
+        if self.hparams.task == "multiclass":
+            name = self.hparams.task_names[0]
+            return [f"{name}={k}" for k in range(self.hparams.n_classes)]
+        return list(self.hparams.task_names)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Raw outputs (logits, values or log rates) for ``x`` ``(N, A, L)``: ``(N, T)``."""
+        return self.model(x)
+
+    def raw_outputs(self, x: torch.Tensor) -> torch.Tensor:
+        """Raw outputs, averaged over ``x`` and its reverse complement with ``rc_average``."""
+        raw = self(x)
+        if self.hparams.rc_average:
+            raw = (raw + self(reverse_complement(x, self.alphabet))) / 2
+        return raw
+
+    def predict_outputs(self, x: torch.Tensor) -> torch.Tensor:
+        """Probabilities (classification), values or rates for ``x`` ``(N, A, L)``: ``(N, T)``."""
+        return to_predictions(self.raw_outputs(x), self.hparams.task, self.hparams.regression_loss)
+
+    def loss(self, raw: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Loss over the labels present; NaN labels are masked out."""
+        return masked_loss(
+            raw,
+            y,
+            self.hparams.task,
+            pos_weight=self.pos_weight,
+            regression_loss=self.hparams.regression_loss,
+        )
+
+    def on_train_batch_start(self, batch, batch_idx: int) -> None:
+        # Dropout draws from the global generator: seeding it by step makes a resumed run
+        # draw exactly what the uninterrupted run drew.
+        torch.manual_seed(self.hparams.seed * 1_000_003 + self.global_step)
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        loss = self.loss(self(x), y)
+        self.log("train/loss", loss, on_step=False, on_epoch=True, batch_size=len(x))
+        return loss
+
+    def validation_step(self, batch, batch_idx):
+        self._evaluation_step(batch, "val")
+
+    def test_step(self, batch, batch_idx):
+        self._evaluation_step(batch, "test")
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_metrics("val")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_metrics("test")
+
+    def predict_step(self, batch, batch_idx):
+        return self.predict_outputs(batch[0])
+
+    def _evaluation_step(self, batch, stage: str) -> None:
+        x, y = batch
+        raw = self.raw_outputs(x)
+        self.log(f"{stage}/loss", self.loss(raw, y), batch_size=len(x), sync_dist=True)
+        predictions = to_predictions(raw, self.hparams.task, self.hparams.regression_loss)
+        self._outputs.append((predictions.float(), y))
+
+    def _log_metrics(self, stage: str) -> None:
+        if not self._outputs:
+            return
+        predictions = torch.cat([p for p, _ in self._outputs])
+        targets = torch.cat([t for _, t in self._outputs])
+        self._outputs.clear()
+        if self.trainer.world_size > 1:
+            predictions = self.all_gather(predictions).flatten(0, 1)
+            targets = self.all_gather(targets).flatten(0, 1)
+        metrics = task_metrics(
+            self.hparams.task,
+            targets.cpu().numpy(),
+            predictions.cpu().numpy(),
+            list(self.hparams.task_names),
+        )
+        finite = {f"{stage}/{k}": v for k, v in metrics.items() if np.isfinite(v)}
+        self.log_dict(finite, sync_dist=False, rank_zero_only=True)
+
+    def configure_optimizers(self):
+        optimizer = torch.optim.AdamW(
+            self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay
+        )
+        if self.hparams.scheduler == "plateau":
+            scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+                optimizer, factor=0.5, patience=2
+            )
+            return {
+                "optimizer": optimizer,
+                "lr_scheduler": {"scheduler": scheduler, "monitor": "val/loss"},
+            }
+        if self.hparams.scheduler == "cosine":
+            scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+                optimizer, T_max=max(self.hparams.max_epochs, 1)
+            )
+            return {"optimizer": optimizer, "lr_scheduler": scheduler}
+        return optimizer
+
+
+def masked_loss(
+    raw: torch.Tensor,
+    y: torch.Tensor,
+    task: str,
+    *,
+    pos_weight: torch.Tensor | None = None,
+    regression_loss: str = "mse",
+) -> torch.Tensor:
+    """Mean loss over the labels that are present (not NaN).
+
+    Parameters
+    ----------
+    raw : torch.Tensor, shape (N, T)
+        Model outputs: logits (classification), values or log rates (regression).
+    y : torch.Tensor, shape (N, T)
+        Labels; for multiclass ``(N, 1)`` class indices. NaN marks a missing label.
+    """
+    raw = raw.float()
+    if task == "multiclass":
+        present = ~torch.isnan(y[:, 0])
+        if not present.any():
+            return raw.sum() * 0.0
+        return F.cross_entropy(raw[present], y[present, 0].long())
+    present = ~torch.isnan(y)
+    target = torch.where(present, y, torch.zeros_like(y))
+    if task == "regression":
+        if regression_loss == "poisson":
+            losses = F.poisson_nll_loss(raw, target, log_input=True, full=False, reduction="none")
+        else:
+            losses = (raw - target) ** 2
+    else:
+        losses = F.binary_cross_entropy_with_logits(
+            raw, target, pos_weight=pos_weight, reduction="none"
+        )
+    return (losses * present).sum() / present.sum().clamp(min=1)
+
+
+def to_predictions(raw: torch.Tensor, task: str, regression_loss: str = "mse") -> torch.Tensor:
+    """Probabilities (sigmoid or softmax), values, or rates (Poisson) from raw outputs."""
+    if task == "multiclass":
+        return raw.softmax(dim=-1)
+    if task == "regression":
+        return raw.exp() if regression_loss == "poisson" else raw
+    return raw.sigmoid()

@@ -1,0 +1,111 @@
+import pytest
+import torch
+from torch import nn
+
+from seqmodels import SeqmodelsError
+from seqmodels.cli import main
+from seqmodels.models import MODELS, build_model
+from seqmodels.models.layers import receptive_field
+from seqmodels.models.summary import layer_shapes
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_models_map_one_hot_to_one_output_per_task(name):
+    model = build_model(name, alphabet_size=4, n_outputs=3)
+    assert model(torch.randn(5, 4, 120)).shape == (5, 3)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_every_activation_is_its_own_module(name):
+    model = build_model(name, alphabet_size=20, n_outputs=2)
+    activations = [m for m in model.modules() if isinstance(m, (nn.ReLU, nn.ELU))]
+    assert len(activations) == len({id(m) for m in activations}) > 1
+
+
+def test_cnn_receptive_field_is_exact():
+    """The field equals the span of input positions that move one output position."""
+    model = build_model(
+        "cnn",
+        alphabet_size=4,
+        n_outputs=1,
+        filters=(2, 2, 2),
+        kernel_sizes=(5, 3, 3),
+        pool="avg",  # max pooling passes gradients to one position only
+        pool_size=2,
+        batch_norm=False,
+        dropout=0.0,
+    )
+    # conv 5, pool 2 (+1), conv 3 at jump 2 (+4), pool 2 (+2), conv 3 at jump 4 (+8)
+    assert model.receptive_field == 5 + 1 + 4 + 2 + 8
+    x = torch.randn(1, 4, 200, requires_grad=True)
+    torch.manual_seed(0)
+    for p in model.trunk.parameters():
+        nn.init.uniform_(p, 0.5, 1.0)  # all positive: no unit is dead, gradients reach every input
+    model.trunk(x.abs())[0, :, 20].sum().backward()
+    touched = x.grad.abs().sum((0, 1)).nonzero().squeeze()
+    assert touched.max() - touched.min() + 1 == model.receptive_field
+
+
+def test_dilated_receptive_field_doubles_per_block():
+    model = build_model("dilated", alphabet_size=4, n_outputs=1, first_kernel_size=9, n_dilated=3)
+    assert model.receptive_field == 9 + 2 * (2 + 4 + 8)
+
+
+def test_all_convolutional_cnn_strides_instead_of_pooling():
+    model = build_model(
+        "cnn",
+        alphabet_size=4,
+        n_outputs=1,
+        pool="none",
+        filters=(8, 8),
+        kernel_sizes=(7, 4),
+        pool_size=4,
+    )
+    assert not any(isinstance(m, nn.MaxPool1d) for m in model.modules())
+    assert model.trunk[1][0].stride == (4,)
+    assert receptive_field(model.trunk) == 7 + 3
+
+
+def test_pure_lstm_reads_one_hot_directly():
+    model = build_model("lstm", alphabet_size=4, n_outputs=2, filters=0, hidden_size=8)
+    assert isinstance(model.conv, nn.Identity) and model.lstm.input_size == 4
+    assert model(torch.randn(2, 4, 30)).shape == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"kernels": [3]}, "model.kernels: CNN takes no argument 'kernels'"),
+        ({"filters": "many"}, "model.filters: expected a list of int, got 'many'"),
+        ({"dropout": "high"}, "model.dropout: expected float, got 'high'"),
+        ({"pool": "min"}, "model.pool: expected one of max, avg, none, got 'min'"),
+        ({"batch_norm": 1}, "model.batch_norm: expected bool, got 1"),
+    ],
+)
+def test_config_arguments_are_checked_against_the_constructor(args, message):
+    with pytest.raises(SeqmodelsError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        build_model("cnn", alphabet_size=4, n_outputs=1, **args)
+
+
+def test_unknown_model_is_an_error_not_an_import():
+    with pytest.raises(SeqmodelsError, match=r"unknown model 'os\.system'; choose one of cnn"):
+        build_model("os.system", alphabet_size=4, n_outputs=1)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_summary_shapes_are_those_of_a_real_forward_pass(name):
+    model = build_model(name, alphabet_size=4, n_outputs=3)
+    rows = layer_shapes(model, 4, 300)
+    assert rows[-1][2] == tuple(model(torch.zeros(1, 4, 300)).shape)
+    convs = [(m, shape) for _, m, shape in rows if isinstance(m, nn.Conv1d)]
+    length = 300
+    for conv, shape in convs[:1]:  # first convolution: 'same' padding keeps the length
+        assert shape == (1, conv.out_channels, length)
+
+
+def test_summary_command_prints_layers_and_receptive_field(capsys):
+    assert main(["summary", "--config", "configs/cnn.yaml"]) == 0
+    out = capsys.readouterr().out
+    assert "trunk.0.3                   MaxPool1d           (1, 128, 75)" in out
+    assert "head.5                      Linear              (1, 4)" in out
+    assert "receptive field: 110 positions" in out
