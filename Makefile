@@ -14,8 +14,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
+# The main job on the demo data: check the inputs, train the default CNN, report test metrics.
 demo: $(VENV)/.installed
 	$(BIN)/seqmodels inspect --config configs/cnn.yaml
+	rm -rf runs/demo
+	$(BIN)/seqmodels train --config configs/cnn.yaml --out runs/demo
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -25,6 +28,7 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python scripts/benchmark_encoding.py
+	$(BIN)/python scripts/benchmark_training.py
 
 clean:
 	rm -rf $(VENV) runs

@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(commands)
     _add_predict(commands)
     _add_evaluate(commands)
+    _add_attribute(commands)
     return parser
 
 
@@ -128,6 +129,47 @@ def _add_evaluate(commands) -> None:
     p.set_defaults(run=_run_evaluate)
 
 
+def _add_attribute(commands) -> None:
+    p = commands.add_parser(
+        "attribute",
+        help="per-base attribution tracks as bigWig/bedGraph, or arrays for TF-MoDISco",
+        description=(
+            "Explain a trained model's output for one task. Writes the per-base importance "
+            "track (the contribution of the observed base) in genome coordinates — from BED "
+            "intervals or chr:start-end FASTA ids, else one 'chromosome' per record — as "
+            "bigWig (.bw) or bedGraph (.bedGraph), overlapping intervals averaged; or, as "
+            ".npz, hypothetical contributions X.npz and one-hot X_ohe.npz for "
+            "'modisco motifs -s X_ohe.npz -a X.npz'. Works in chunks, with a progress bar; "
+            "the output appears only when complete."
+        ),
+    )
+    _add_checkpoint_inputs(p)
+    p.add_argument("--out", required=True, help="output .bw, .bedGraph or .npz")
+    p.add_argument("--format", choices=["bigwig", "bedgraph", "npz"], help="default: from --out")
+    p.add_argument(
+        "--method",
+        default="deeplift_shap",
+        help="saliency, input_x_gradient, "
+        "integrated_gradients, deeplift, deeplift_shap (default) or ism",
+    )
+    p.add_argument("--target", default="0", help="task name or output index (default: 0)")
+    p.add_argument(
+        "--baselines",
+        choices=["zeros", "uniform", "shuffle"],
+        help="references (default: uniform; deeplift_shap: shuffles)",
+    )
+    p.add_argument("--n-shuffles", type=int, default=20, help="references for deeplift_shap")
+    p.add_argument("--n-steps", type=int, default=50, help="integrated-gradients steps")
+    p.add_argument(
+        "--no-gradient-correction",
+        action="store_true",
+        help="keep the raw gradients (default: subtract the mean over the alphabet)",
+    )
+    p.add_argument("--chrom-sizes", help="chrom.sizes (or .fai) for chr:start-end FASTA ids")
+    p.add_argument("--chunk-size", type=int, default=512, help="sequences per chunk")
+    p.set_defaults(run=_run_attribute)
+
+
 def _add_checkpoint_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", required=True, help="a .ckpt written by seqmodels train")
     p.add_argument("--fasta", help="FASTA of sequences")
@@ -208,8 +250,8 @@ def _run_train(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     if not args.config and not args.resume:
         raise SeqmodelsError("train needs --config (or --resume to continue a run)")
     metrics = train_from_files(args.config, args.out, overrides=overrides, resume=args.resume)
-    shown = {k: v for k, v in metrics.items() if k.startswith("mean/") or k == "loss"}
-    print("test: " + "  ".join(f"{k} {v:.4f}" for k, v in sorted(shown.items())))
+    print(f"test split, best checkpoint (loss {metrics.pop('loss', float('nan')):.4f}):")
+    print(format_metrics(metrics))
     print(f"wrote {args.out}/test_metrics.json and checkpoints in {args.out}/checkpoints/")
     return 0
 
@@ -247,9 +289,75 @@ def _run_evaluate(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     metrics = evaluate(task, sequences, batch_size=args.batch_size, device=args.device)
     with atomic_write(args.out) as handle:
         json.dump(metrics, handle, indent=2, sort_keys=True)
-    shown = {k: v for k, v in metrics.items() if k.startswith("mean/")}
-    print("  ".join(f"{k} {v:.4f}" for k, v in sorted(shown.items())))
+    print(format_metrics(metrics))
     return 0
+
+
+def _run_attribute(args: argparse.Namespace, overrides: dict[str, str]) -> int:
+    from seqmodels.attribution.core import METHODS
+    from seqmodels.attribution.export import export_attributions, output_format
+    from seqmodels.io.bed import chrom_sizes
+    from seqmodels.io.tracks import read_chrom_sizes
+
+    if args.method not in METHODS:
+        raise SeqmodelsError(f"--method {args.method!r}; choose one of {', '.join(METHODS)}")
+    fmt = output_format(args.out, args.format)
+    task, sequences = _load_for_inputs(args)
+    target = _resolve_target(args.target, task.output_names)
+    sizes = None
+    if args.chrom_sizes:
+        sizes = read_chrom_sizes(args.chrom_sizes)
+    elif args.genome:
+        sizes = chrom_sizes(args.genome)
+    n = export_attributions(
+        task.model,
+        sequences,
+        args.out,
+        fmt=fmt,
+        chrom_sizes=sizes,
+        chunk_size=args.chunk_size,
+        verbose=True,
+        method=args.method,
+        target=target,
+        baselines=args.baselines,
+        n_shuffles=args.n_shuffles,
+        n_steps=args.n_steps,
+        gradient_correction=False if args.no_gradient_correction else None,
+        batch_size=args.batch_size,
+        device=args.device,
+    )
+    print(
+        f"wrote {args.method} attributions of {n:,} sequences for "
+        f"{task.output_names[target]} to {args.out}"
+    )
+    return 0
+
+
+def _resolve_target(target: str, names: list[str]) -> int:
+    """A task name or an output index."""
+    if target in names:
+        return names.index(target)
+    if target.isdigit() and int(target) < len(names):
+        return int(target)
+    raise SeqmodelsError(
+        f"--target {target!r}: not one of {', '.join(names)} or 0–{len(names) - 1}"
+    )
+
+
+def format_metrics(metrics: dict[str, float]) -> str:
+    """``{"task/metric": value}`` as a table: one row per task, one column per metric."""
+    rows: dict[str, dict[str, float]] = {}
+    for key, value in metrics.items():
+        task, _, metric = key.rpartition("/")
+        rows.setdefault(task, {})[metric] = value
+    columns = sorted({m for row in rows.values() for m in row})
+    width = max(map(len, rows)) + 2
+    lines = [f"{'task':<{width}}" + "".join(f"{c:>10}" for c in columns)]
+    for task, row in rows.items():
+        lines.append(
+            f"{task:<{width}}" + "".join(f"{row.get(c, float('nan')):>10.4f}" for c in columns)
+        )
+    return "\n".join(lines)
 
 
 def _parse_overrides(extra: list[str]) -> dict[str, str]:

@@ -139,7 +139,7 @@ def decode(x: torch.Tensor | np.ndarray, alphabet: str | Alphabet = "dna") -> li
     columns come back as their ambiguity letter and zero columns as the gap ``-``.
     """
     alphabet = get_alphabet(alphabet)
-    codes = _as_codes(x, alphabet)
+    codes = one_hot_codes(x, alphabet)
     letters = np.frombuffer(alphabet.letters.encode("ascii"), dtype=np.uint8)
     chars = np.ascontiguousarray(letters[codes])
     return [row.tobytes().decode("ascii") for row in chars]
@@ -200,8 +200,9 @@ def _fit(flat, lengths, length, align, gap_code) -> np.ndarray:
     return out
 
 
-def _as_codes(x, alphabet: Alphabet) -> np.ndarray:
-    """Codes ``(N, L)`` of one-hot ``(N, A, L)`` (nearest row) or of codes themselves."""
+def one_hot_codes(x, alphabet: str | Alphabet = "dna") -> np.ndarray:
+    """Codes ``(N, L)`` of one-hot ``(N, A, L)`` (each column's nearest row; codes pass)."""
+    alphabet = get_alphabet(alphabet)
     x = torch.as_tensor(x)
     if not x.is_floating_point():
         return x.cpu().numpy().astype(np.uint8, copy=False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import warnings
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from seqmodels.data.module import SequenceDataModule
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.atomic import atomic_write
 from seqmodels.task import SCHEDULERS, TASK_TYPES, SequenceTask
+
+log = logging.getLogger("seqmodels")
 
 MANAGED_TRAINER_ARGS = ("callbacks", "logger", "plugins", "default_root_dir")
 
@@ -200,3 +203,5 @@ class EpochLog(pl.Callback):
         table = pd.concat([earlier, pd.DataFrame([row])], ignore_index=True)
         with atomic_write(self.path) as handle:
             table.to_csv(handle, index=False, float_format="%.6g")
+        shown = [k for k in row if k in ("train/loss", "val/loss") or k.startswith("val/mean/")]
+        log.info("epoch %d: %s", row["epoch"], "  ".join(f"{k} {row[k]:.4f}" for k in shown))

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
@@ -7,6 +9,8 @@ from seqmodels.cli import main
 from seqmodels.models import MODELS, build_model
 from seqmodels.models.layers import receptive_field
 from seqmodels.models.summary import layer_shapes
+
+CONFIGS = Path(__file__).parent.parent / "configs"
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -104,8 +108,14 @@ def test_summary_shapes_are_those_of_a_real_forward_pass(name):
 
 
 def test_summary_command_prints_layers_and_receptive_field(capsys):
-    assert main(["summary", "--config", "configs/cnn.yaml"]) == 0
+    assert main(["summary", "--config", str(CONFIGS / "cnn.yaml")]) == 0
     out = capsys.readouterr().out
     assert "trunk.0.3                   MaxPool1d           (1, 128, 75)" in out
     assert "head.5                      Linear              (1, 4)" in out
     assert "receptive field: 110 positions" in out
+
+
+@pytest.mark.parametrize("config", sorted(str(p) for p in CONFIGS.glob("*.yaml")))
+def test_every_shipped_config_builds_its_model(config, capsys):
+    assert main(["summary", "--config", config]) == 0
+    assert "parameters:" in capsys.readouterr().out

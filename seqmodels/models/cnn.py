@@ -33,7 +33,8 @@ class CNN(nn.Module):
     pool_size : int
     batch_norm : bool
     dropout : float
-        Dropout after each block and hidden dense layer.
+        Dropout after each block but the first (whose filters are the motif detectors) and
+        after each hidden dense layer.
     global_pool : {"max", "avg"}
     dense : tuple of int
         Hidden dense layer widths.
@@ -71,7 +72,7 @@ class CNN(nn.Module):
                     pool=None if pool == "none" or last else pool,
                     pool_size=pool_size,
                     batch_norm=batch_norm,
-                    dropout=dropout,
+                    dropout=dropout if i else 0.0,
                     activation=activation,
                 )
             )

@@ -1,0 +1,102 @@
+"""Attribution tracks of a trained model, streamed to bigWig, bedGraph or TF-MoDISco arrays."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from seqmodels.attribution.core import attribute, importance_track
+from seqmodels.data.sets import SequenceSet
+from seqmodels.encoding import codes_to_one_hot
+from seqmodels.errors import SeqmodelsError
+from seqmodels.io.modisco import npz_array, one_hot_path
+from seqmodels.io.tracks import bedgraph_writer, bigwig_writer
+
+FORMATS = {".bw": "bigwig", ".bigwig": "bigwig", ".bedgraph": "bedgraph", ".npz": "npz"}
+
+
+def output_format(path: str | Path, given: str | None = None) -> str:
+    """``bigwig``, ``bedgraph`` or ``npz``: as given, else from the suffix."""
+    if given:
+        if given not in FORMATS.values():
+            raise SeqmodelsError(f"--format {given!r}; choose bigwig, bedgraph or npz")
+        return given
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise SeqmodelsError(f"{path}: unknown output suffix; use .bw, .bedGraph or .npz")
+    return FORMATS[suffix]
+
+
+def track_coordinates(
+    sequences: SequenceSet, chrom_sizes: dict[str, int] | None
+) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Chromosome and start of each sequence's first column, and the chromosome sizes.
+
+    Sequences without genome coordinates become one "chromosome" each, named by id.
+    """
+    if sequences.chrom is None:
+        sizes = {record_id: sequences.length for record_id in sequences.ids}
+        return np.asarray(sequences.ids), np.zeros(len(sequences), dtype=np.int64), sizes
+    if chrom_sizes is None:
+        raise SeqmodelsError(
+            "genome coordinates need chromosome sizes: give --genome or --chrom-sizes"
+        )
+    missing = sorted(set(sequences.chrom) - set(chrom_sizes))
+    if missing:
+        raise SeqmodelsError(f"chromosome(s) missing from the chromosome sizes: {missing[:3]}")
+    return sequences.chrom, sequences.start, chrom_sizes
+
+
+def export_attributions(
+    model: torch.nn.Module,
+    sequences: SequenceSet,
+    path: str | Path,
+    *,
+    fmt: str,
+    chrom_sizes: dict[str, int] | None = None,
+    chunk_size: int = 512,
+    verbose: bool = False,
+    **options,
+) -> int:
+    """Attribute every sequence, a chunk at a time, and write the result to ``path``.
+
+    ``bigwig``/``bedgraph``: the per-base importance track in genome coordinates (overlaps
+    averaged). ``npz``: hypothetical contributions at ``path`` and one-hot sequences beside
+    it (``X_ohe.npz``), for ``modisco motifs``. ``options`` go to
+    :func:`~seqmodels.attribution.attribute`. Returns the number of sequences written.
+    """
+    alphabet = sequences.alphabet
+    if fmt == "npz":
+        order = np.arange(len(sequences))
+    else:  # genome order, so that the writer streams
+        chrom, start, sizes = track_coordinates(sequences, chrom_sizes)
+        rank = {name: i for i, name in enumerate(sizes)}
+        order = np.lexsort((start, np.array([rank[c] for c in chrom])))
+    shape = (len(sequences), alphabet.size, sequences.length)
+    with contextlib.ExitStack() as stack:
+        if fmt == "npz":
+            contributions = stack.enter_context(npz_array(path, shape))
+            one_hot = stack.enter_context(npz_array(one_hot_path(path), shape))
+        else:
+            opener = bigwig_writer if fmt == "bigwig" else bedgraph_writer
+            writer = stack.enter_context(opener(path, sizes))
+        chunks = range(0, len(order), chunk_size)
+        for first in tqdm(chunks, disable=not verbose, unit="chunk", desc="attribute"):
+            index = order[first : first + chunk_size]
+            X = codes_to_one_hot(torch.from_numpy(sequences.codes[index]), alphabet)
+            names = [sequences.ids[i] for i in index]
+            hypothetical = attribute(
+                model, X, hypothetical=True, alphabet=alphabet.name, names=names, **options
+            )
+            if fmt == "npz":
+                contributions[index] = hypothetical.numpy()
+                one_hot[index] = X.numpy()
+                continue
+            track = importance_track(hypothetical, X).numpy()
+            for i, values in zip(index, track, strict=True):
+                writer.add(str(chrom[i]), int(start[i]), values)
+    return len(order)
