@@ -14,11 +14,16 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-# The main job on the demo data: check the inputs, train the default CNN, report test metrics.
+# The main job on the demo data: check the inputs, train the default CNN, report test metrics,
+# and write a DeepLIFT-SHAP bigWig of the CTCF task over the held-out chromosome (chr8).
 demo: $(VENV)/.installed
 	$(BIN)/seqmodels inspect --config configs/cnn.yaml
 	rm -rf runs/demo
 	$(BIN)/seqmodels train --config configs/cnn.yaml --out runs/demo
+	awk '$$1 == "chr8"' data/demo/intervals.bed > runs/demo/test.bed
+	$(BIN)/seqmodels attribute --checkpoint runs/demo/checkpoints/best.ckpt \
+		--bed runs/demo/test.bed --genome data/demo/genome.fa --target CTCF \
+		--method deeplift_shap --out runs/demo/CTCF.deeplift_shap.bw
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -29,6 +34,7 @@ bench: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python scripts/benchmark_encoding.py
 	$(BIN)/python scripts/benchmark_training.py
+	$(BIN)/python scripts/benchmark_attribution.py
 
 clean:
 	rm -rf $(VENV) runs

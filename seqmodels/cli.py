@@ -109,6 +109,7 @@ def _add_predict(commands) -> None:
         ),
     )
     _add_checkpoint_inputs(p)
+    _add_rc_average(p)
     p.add_argument("--out", required=True, help="output TSV")
     p.set_defaults(run=_run_predict)
 
@@ -124,6 +125,7 @@ def _add_evaluate(commands) -> None:
         ),
     )
     _add_checkpoint_inputs(p)
+    _add_rc_average(p)
     p.add_argument("--labels", help="CSV/TSV of labels (with --fasta)")
     p.add_argument("--out", required=True, help="output JSON")
     p.set_defaults(run=_run_evaluate)
@@ -167,7 +169,7 @@ def _add_attribute(commands) -> None:
     )
     p.add_argument("--chrom-sizes", help="chrom.sizes (or .fai) for chr:start-end FASTA ids")
     p.add_argument("--chunk-size", type=int, default=512, help="sequences per chunk")
-    p.set_defaults(run=_run_attribute)
+    p.set_defaults(run=_run_attribute, batch_size=32)
 
 
 def _add_checkpoint_inputs(p: argparse.ArgumentParser) -> None:
@@ -175,8 +177,16 @@ def _add_checkpoint_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fasta", help="FASTA of sequences")
     p.add_argument("--bed", help="BED/narrowPeak intervals")
     p.add_argument("--genome", help="genome FASTA for --bed")
-    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=256,
+        help="sequences (attribute: pairs, variants) per pass",
+    )
     p.add_argument("--device", help="cpu, cuda, cuda:1 … (default: CUDA when available)")
+
+
+def _add_rc_average(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--rc-average",
         action="store_true",
@@ -263,7 +273,7 @@ def _load_for_inputs(args: argparse.Namespace, *, labels=None):
     if bool(args.fasta) == bool(args.bed):
         raise SeqmodelsError("give either --fasta or --bed with --genome")
     task = load_task(args.checkpoint)
-    if args.rc_average:
+    if getattr(args, "rc_average", False):
         task.hparams.rc_average = True
     sequences = load_inputs(task, fasta=args.fasta, labels=labels, bed=args.bed, genome=args.genome)
     return task, sequences

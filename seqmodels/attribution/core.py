@@ -52,7 +52,7 @@ def attribute(
     tolerance: float = 1e-3,
     alphabet: str = "dna",
     names: Sequence[str] | None = None,
-    batch_size: int = 128,
+    batch_size: int = 32,
     device: str | torch.device | None = None,
     random_state: int | None = 0,
     verbose: bool = False,
@@ -96,7 +96,8 @@ def attribute(
     names : sequence of str, optional
         Sequence names for that warning.
     batch_size : int
-        Sequences (or sequence × reference pairs, or ISM variants) per pass.
+        Sequences (or sequence × reference pairs, or ISM variants) per pass. Small batches
+        keep activations under glibc's 32 MB mmap threshold, which is faster on the CPU.
     device : str or torch.device, optional
         Default: CUDA when available. The model is moved back afterwards.
 
