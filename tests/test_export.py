@@ -5,7 +5,7 @@ import pyBigWig
 import pytest
 import torch
 
-from seqmodels import DNA, to_indices
+from seqmodels import DNA, SeqmodelsError, to_indices
 from seqmodels.attribution import attribute, importance_track
 from seqmodels.attribution.export import export_attributions
 from seqmodels.cli import main
@@ -49,6 +49,11 @@ def test_positions_outside_the_chromosome_are_dropped():
     values = dense(runs, "chrA")
     np.testing.assert_array_equal(values[[0, 1, 38, 39]], [3, 4, 7, 8])
     assert np.isnan(values[2:38]).all()
+
+
+def test_non_finite_values_are_an_error_not_a_nan_in_the_file():
+    with pytest.raises(SeqmodelsError, match="non-finite values in the track at chrB:3"):
+        collect(SIZES, [("chrB", 3, [1.0, np.nan])])
 
 
 def test_bigwig_values_read_back_exactly(tmp_path):

@@ -31,6 +31,8 @@ DEFAULT_BASELINES = {
     "deeplift": "uniform",
     "deeplift_shap": "shuffle",
 }
+CAPTUM_NOISE = ".*(did not already require gradients|Setting forward, backward hooks).*"
+"""Captum's per-call notices about the hooks and gradients it sets (and removes) itself."""
 BLOCK = 256
 """Sequences whose references are built together."""
 
@@ -119,7 +121,8 @@ def attribute(
     n_refs = n_shuffles if method == "deeplift_shap" or baselines == "shuffle" else 1
     rng = np.random.default_rng(random_state)
     outputs, all_deltas = [], []
-    with _model_on(model, device):
+    with _model_on(model, device), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=CAPTUM_NOISE)
         for start in tqdm(range(0, len(X), BLOCK), disable=not verbose, unit="block"):
             block = X[start : start + BLOCK].to(device)
             references = None

@@ -59,6 +59,8 @@ class TrackMerger:
         if not len(self.sums):
             self.offset = lo
         values = np.asarray(values, dtype=np.float64)[lo - start : hi - start]
+        if not np.isfinite(values).all():
+            raise SeqmodelsError(f"non-finite values in the track at {chrom}:{start}")
         end = hi - self.offset
         if end > len(self.sums):
             grow = end - len(self.sums)
