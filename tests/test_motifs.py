@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from seqmodels import SeqmodelsError, decode, one_hot_encode
+from seqmodels.io.meme import Motif, read_meme, write_meme
+from seqmodels.motifs import filter_motifs
+
+
+def test_meme_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    motifs = [
+        Motif("MA0139.2", rng.dirichlet(np.ones(4), size=15).T, alt="CTCF", nsites=120),
+        Motif("filter3", rng.dirichlet(np.ones(4), size=7).T),
+    ]
+    write_meme(tmp_path / "m.meme", motifs)
+    text = (tmp_path / "m.meme").read_text()
+    assert text.startswith("MEME version 4\n\nALPHABET= ACGT")
+    back = read_meme(tmp_path / "m.meme")
+    assert [(m.name, m.alt, m.nsites) for m in back] == [
+        ("MA0139.2", "CTCF", 120),
+        ("filter3", None, None),
+    ]
+    for original, read in zip(motifs, back, strict=True):
+        np.testing.assert_allclose(read.probs, original.probs, atol=1e-6)
+
+
+def test_meme_errors_name_the_motif(tmp_path):
+    (tmp_path / "bad.meme").write_text(
+        "MEME version 4\n\nMOTIF x\n"
+        "letter-probability matrix: alength= 4 w= 2\n0.25 0.25 0.25 0.25\n"
+    )
+    with pytest.raises(SeqmodelsError, match="motif x: expected 2 rows"):
+        read_meme(tmp_path / "bad.meme")
+
+
+def test_information_content():
+    uniform = Motif("u", np.full((4, 3), 0.25))
+    certain = Motif("c", np.eye(4)[:, :3])
+    np.testing.assert_allclose(uniform.information_content(), 0, atol=1e-9)
+    np.testing.assert_allclose(certain.information_content(), 2, atol=1e-6)
+
+
+def test_a_hand_set_filter_recovers_the_motif_it_encodes():
+    site = "TGACTCA"
+    conv = nn.Conv1d(4, 2, len(site), padding=3)
+    with torch.no_grad():
+        conv.weight.zero_()
+        conv.weight[0] = one_hot_encode(site)[0] * 2 - 1  # +1 for the site's base, −1 otherwise
+        conv.bias.fill_(-len(site) + 1.5)  # positive only for the exact site (score 7 − 5.5)
+    model = nn.Sequential(conv, nn.ReLU(), nn.AdaptiveMaxPool1d(1), nn.Flatten(), nn.Linear(2, 1))
+    rng = np.random.default_rng(0)
+    seqs = []
+    for i in range(200):
+        seq = list(rng.choice(list("ACGT"), 60))
+        if i % 2 == 0:
+            start = rng.integers(0, 60 - len(site))
+            seq[start : start + len(site)] = site
+        seqs.append("".join(seq))
+    motifs = filter_motifs(model, one_hot_encode(seqs))
+    assert motifs[0].nsites >= 100 and motifs[0].width == len(site)
+    assert decode(torch.from_numpy(motifs[0].probs[None]))[0] == site
+    assert motifs[0].information_content().min() > 1.5
+    assert motifs[1].nsites == 0  # an all-zero filter never fires
