@@ -5,7 +5,7 @@ from torch import nn
 
 from seqmodels import SeqmodelsError, decode, one_hot_encode
 from seqmodels.io.meme import Motif, read_meme, write_meme
-from seqmodels.motifs import filter_motifs
+from seqmodels.motifs import call_seqlets, filter_motifs, write_seqlets_bed
 
 
 def test_meme_round_trip(tmp_path):
@@ -63,3 +63,34 @@ def test_a_hand_set_filter_recovers_the_motif_it_encodes():
     assert decode(torch.from_numpy(motifs[0].probs[None]))[0] == site
     assert motifs[0].information_content().min() > 1.5
     assert motifs[1].nsites == 0  # an all-zero filter never fires
+
+
+def test_seqlets_are_found_exactly_on_a_synthetic_track():
+    tracks = np.zeros((3, 100))
+    tracks[0, 20:30] = 1.0  # a positive span
+    tracks[1, 50:55] = -2.0  # a negative span
+    tracks[1, 80:84] = 0.5
+    tracks[1, 86:90] = 0.5  # two spans 2 apart: merged
+    seqlets = call_seqlets(tracks, window=1, threshold=0.25, merge_distance=3)
+    assert seqlets.to_dict("records") == [
+        {"sequence": 0, "start": 20, "end": 30, "sign": 1, "score": 10.0},
+        {"sequence": 1, "start": 50, "end": 55, "sign": -1, "score": -10.0},
+        {"sequence": 1, "start": 80, "end": 90, "sign": 1, "score": 4.0},
+    ]
+
+
+def test_seqlets_against_a_null_find_a_planted_span_in_noise():
+    rng = np.random.default_rng(1)
+    tracks = rng.normal(0, 0.1, (50, 200))
+    tracks[:, 100:110] += 1.0
+    seqlets = call_seqlets(tracks, window=5, fdr=0.001)
+    assert set(seqlets["sequence"]) == set(range(50))
+    hits = seqlets[seqlets["sign"] > 0]
+    assert ((hits["start"] <= 100) & (hits["end"] >= 110)).sum() >= 45
+    assert len(seqlets) < 70  # few calls in the noise
+
+
+def test_seqlets_bed_uses_genome_coordinates(tmp_path):
+    seqlets = call_seqlets(np.array([[0, 0, 3.0, 3.0, 0]]), window=1, threshold=1)
+    write_seqlets_bed(tmp_path / "s.bed", seqlets, np.array(["chr2"]), np.array([1000]))
+    assert (tmp_path / "s.bed").read_text() == "chr2\t1002\t1004\tpositive\t6.0\t.\n"
