@@ -5,7 +5,13 @@ from torch import nn
 
 from seqmodels import SeqmodelsError, decode, one_hot_encode
 from seqmodels.io.meme import Motif, read_meme, write_meme
-from seqmodels.motifs import call_seqlets, filter_motifs, write_seqlets_bed
+from seqmodels.motifs import (
+    call_seqlets,
+    filter_motifs,
+    jaspar_motifs,
+    match_motifs,
+    write_seqlets_bed,
+)
 
 
 def test_meme_round_trip(tmp_path):
@@ -94,3 +100,18 @@ def test_seqlets_bed_uses_genome_coordinates(tmp_path):
     seqlets = call_seqlets(np.array([[0, 0, 3.0, 3.0, 0]]), window=1, threshold=1)
     write_seqlets_bed(tmp_path / "s.bed", seqlets, np.array(["chr2"]), np.array([1000]))
     assert (tmp_path / "s.bed").read_text() == "chr2\t1002\t1004\tpositive\t6.0\t.\n"
+
+
+@pytest.mark.slow  # memelite compiles its Tomtom with numba on first use (~35 s)
+def test_jaspar_matching_names_motifs():
+    database = jaspar_motifs()
+    assert len(database) > 800 and all(m.probs.shape[0] == 4 for m in database)
+    ctcf = next(m for m in database if m.name.startswith("MA0139"))
+    ap1 = Motif("ap1", one_hot_encode("TGACTCA")[0].numpy() * 0.9 + 0.025)
+    matches = match_motifs([ctcf, ap1], database, n_best=5)
+    best = matches[matches["rank"] == 1].set_index("query")
+    assert best.loc[ctcf.name, "target"] == ctcf.name and best.loc[ctcf.name, "q_value"] < 1e-40
+    bzip = ("FOS", "JUN", "ATF", "BATF", "MAF", "NFE2", "BACH")
+    names = matches[matches["query"] == "ap1"]["target_name"].str.upper()
+    assert any(name.startswith(bzip) for name in names)
+    assert (matches["q_value"] >= matches["p_value"]).all()
