@@ -10,11 +10,11 @@ from seqmodels.models.layers import (
     GlobalPooling,
     Head,
     Pooling,
-    receptive_field,
+    TrunkHead,
 )
 
 
-class CNN(nn.Module):
+class CNN(TrunkHead):
     """Convolution blocks → global pooling → dense layers; ``(N, A, L) → (N, T)``.
 
     Parameters
@@ -86,11 +86,3 @@ class CNN(nn.Module):
             dropout=dropout,
             activation=activation,
         )
-
-    @property
-    def receptive_field(self) -> int:
-        """Input positions that one position of the last convolution sees."""
-        return receptive_field(self.trunk)
-
-    def forward(self, x):
-        return self.head(self.trunk(x))

@@ -10,11 +10,11 @@ from seqmodels.models.layers import (
     GlobalPooling,
     Head,
     Residual,
-    receptive_field,
+    TrunkHead,
 )
 
 
-class DilatedCNN(nn.Module):
+class DilatedCNN(TrunkHead):
     """A wide first convolution, then residual dilated convolutions with the dilation doubling
     per block, then global pooling and dense layers; ``(N, A, L) → (N, T)``.
 
@@ -80,11 +80,3 @@ class DilatedCNN(nn.Module):
             dropout=dropout,
             activation=activation,
         )
-
-    @property
-    def receptive_field(self) -> int:
-        """Input positions that one position of the last convolution sees."""
-        return receptive_field(self.trunk)
-
-    def forward(self, x):
-        return self.head(self.trunk(x))

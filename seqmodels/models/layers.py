@@ -162,3 +162,18 @@ def receptive_field(module: nn.Module) -> int | None:
 
 def _first(value) -> int:
     return value if isinstance(value, int) else value[0]
+
+
+class TrunkHead(nn.Module):
+    """A convolutional ``trunk`` ``(N, A, L) → (N, C, L′)`` followed by a :class:`Head`."""
+
+    trunk: nn.Module
+    head: nn.Module
+
+    @property
+    def receptive_field(self) -> int | None:
+        """Input positions that one position of the trunk's output sees."""
+        return receptive_field(self.trunk)
+
+    def forward(self, x):
+        return self.head(self.trunk(x))
