@@ -178,7 +178,7 @@ def main() -> None:
             )
             track = importance_track(hypothetical, X_all[carriers]).numpy().ravel()
             suffix = "" if correction else ", no correction"
-            row[f"AUROC |track|{suffix}"] = auroc(inside[carriers].ravel(), np.abs(track))
+            row[f"AUROC of abs(track){suffix}"] = auroc(inside[carriers].ravel(), np.abs(track))
             if correction:
                 row["AUROC signed"] = auroc(inside[carriers].ravel(), track)
         rows.append(row)
