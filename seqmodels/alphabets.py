@@ -132,12 +132,13 @@ class Alphabet:
             table[ord(src.lower())] = dst.lower()
         return table
 
-    def rows_tensor(self, device: torch.device | str | None = None) -> torch.Tensor:
-        """``rows`` as a tensor on ``device`` (cached per device)."""
-        cache = self.__dict__.setdefault("_rows_by_device", {})
-        key = str(device or "cpu")
+    def on_device(self, table: str, device: torch.device | str | None = None) -> torch.Tensor:
+        """The lookup table ``table`` (``"rows"``, ``"complement_codes"``) as a tensor on
+        ``device``, made once per device so that batches do not copy it again."""
+        cache = self.__dict__.setdefault("_tensors", {})
+        key = (table, str(device or "cpu"))
         if key not in cache:
-            cache[key] = torch.as_tensor(self.rows, device=device)
+            cache[key] = torch.as_tensor(getattr(self, table), device=device)
         return cache[key]
 
     def _members(self) -> list[str]:

@@ -128,7 +128,7 @@ def codes_to_one_hot(codes: torch.Tensor, alphabet: str | Alphabet = "dna") -> t
     ambiguous = (codes >= alphabet.size) & (codes < alphabet.gap_code)
     if ambiguous.any():
         rows, cols = ambiguous.nonzero(as_tuple=True)
-        out[rows, :, cols] = alphabet.rows_tensor(codes.device)[codes[rows, cols].long()]
+        out[rows, :, cols] = alphabet.on_device("rows", codes.device)[codes[rows, cols].long()]
     return out
 
 
@@ -159,8 +159,7 @@ def reverse_complement(x, alphabet: str | Alphabet = "dna"):
     if isinstance(x, torch.Tensor):
         if x.is_floating_point():
             return x.index_select(-2, alphabet.complement_index.to(x.device)).flip(-1)
-        table = torch.as_tensor(alphabet.complement_codes, device=x.device)
-        return table[x.flip(-1).long()]
+        return alphabet.on_device("complement_codes", x.device)[x.flip(-1).long()]
     return [reverse_complement(s, alphabet) for s in x]
 
 
@@ -206,7 +205,7 @@ def one_hot_codes(x, alphabet: str | Alphabet = "dna") -> np.ndarray:
     x = torch.as_tensor(x)
     if not x.is_floating_point():
         return x.cpu().numpy().astype(np.uint8, copy=False)
-    rows = alphabet.rows_tensor(x.device)
+    rows = alphabet.on_device("rows", x.device)
     columns = x.transpose(1, 2).float()
     distances = torch.cdist(columns, rows.expand(len(x), *rows.shape))
     return distances.argmin(-1).to(torch.uint8).cpu().numpy()

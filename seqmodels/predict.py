@@ -10,17 +10,11 @@ import torch
 from tqdm.auto import tqdm
 
 from seqmodels.data.sets import SequenceSet, encode_records, read_records
+from seqmodels.devices import default_device
 from seqmodels.encoding import codes_to_one_hot
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.atomic import atomic_write
 from seqmodels.metrics import task_metrics
-
-
-def default_device(device: str | torch.device | None = None) -> torch.device:
-    """``device``, or CUDA when there is one, else the CPU."""
-    if device is not None:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def load_inputs(task, *, fasta=None, labels=None, bed=None, genome=None) -> SequenceSet:

@@ -177,25 +177,25 @@ def checkpoint(tmp_path_factory):
     return path
 
 
-def test_cli_attribute_writes_a_bigwig_over_bed_intervals(checkpoint, tmp_path):
-    out = tmp_path / "x.bw"
-    status = main(
+def run_attribute(run, *options) -> int:
+    """``seqmodels attribute`` on the fixture's checkpoint, BED and genome."""
+    return main(
         [
             "attribute",
             "--checkpoint",
-            str(checkpoint / "run/checkpoints/best.ckpt"),
+            str(run / "run/checkpoints/best.ckpt"),
             "--bed",
-            str(checkpoint / "x.bed"),
+            str(run / "x.bed"),
             "--genome",
-            str(checkpoint / "genome.fa"),
-            "--method",
-            "deeplift",
-            "--target",
-            "bound",
-            "--out",
-            str(out),
+            str(run / "genome.fa"),
+            *map(str, options),
         ]
     )
+
+
+def test_cli_attribute_writes_a_bigwig_over_bed_intervals(checkpoint, tmp_path):
+    out = tmp_path / "x.bw"
+    status = run_attribute(checkpoint, "--method", "deeplift", "--target", "bound", "--out", out)
     assert status == 0
     bw = pyBigWig.open(str(out))
     assert bw.chroms() == {"chr1": 400, "chr2": 400, "chr3": 400}
@@ -204,21 +204,7 @@ def test_cli_attribute_writes_a_bigwig_over_bed_intervals(checkpoint, tmp_path):
 
 
 def test_cli_attribute_rejects_an_unknown_target(checkpoint, tmp_path, capsys):
-    status = main(
-        [
-            "attribute",
-            "--checkpoint",
-            str(checkpoint / "run/checkpoints/best.ckpt"),
-            "--bed",
-            str(checkpoint / "x.bed"),
-            "--genome",
-            str(checkpoint / "genome.fa"),
-            "--target",
-            "CTCF",
-            "--out",
-            str(tmp_path / "x.bw"),
-        ]
-    )
+    status = run_attribute(checkpoint, "--target", "CTCF", "--out", tmp_path / "x.bw")
     assert status == 2
     assert "--target 'CTCF': not one of bound or 0–0" in capsys.readouterr().err
     assert not (tmp_path / "x.bw").exists()

@@ -16,6 +16,7 @@ from seqmodels.attribution.checks import check_deeplift_model
 from seqmodels.attribution.deeplift import DeepLift
 from seqmodels.attribution.gradients import correct, input_gradients, path_gradients
 from seqmodels.attribution.ism import saturation_mutagenesis
+from seqmodels.devices import default_device
 
 METHODS = (
     "saliency",
@@ -111,7 +112,7 @@ def attribute(
     if method not in METHODS:
         raise ValueError(f"method={method!r}; choose one of {', '.join(METHODS)}")
     model = getattr(model, "model", model)  # a SequenceTask wraps the network
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = default_device(device)
     if gradient_correction is None:
         gradient_correction = method in GRADIENT_METHODS
     if method in ("deeplift", "deeplift_shap"):

@@ -12,6 +12,7 @@ from seqmodels.alphabets import Alphabet
 from seqmodels.data.build import encode_and_split, read_config_records
 from seqmodels.data.sets import SequenceSet
 from seqmodels.encoding import codes_to_one_hot
+from seqmodels.encoding import reverse_complement as reverse_complement_of
 
 
 class CodesDataset(Dataset):
@@ -83,9 +84,8 @@ def augment(
     """
     n, length = codes.shape
     if reverse_complement:
-        table = torch.as_tensor(alphabet.complement_codes, device=codes.device)
         flip = torch.rand(n, generator=generator, device=codes.device) < 0.5
-        codes = torch.where(flip[:, None], table[codes.flip(1).long()], codes)
+        codes = torch.where(flip[:, None], reverse_complement_of(codes, alphabet), codes)
     if max_shift:
         shift = torch.randint(
             -max_shift, max_shift + 1, (n, 1), generator=generator, device=codes.device
