@@ -15,7 +15,8 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # The main job on the demo data: check the inputs, train the default CNN, report test metrics,
-# and write a DeepLIFT-SHAP bigWig of the CTCF task over the held-out chromosome (chr8).
+# write a DeepLIFT-SHAP bigWig of the CTCF task over the held-out chromosome (chr8), and find
+# and name the motifs the model learned there (runs/demo/motifs/report.html).
 demo: $(VENV)/.installed
 	$(BIN)/seqmodels inspect --config configs/cnn.yaml
 	rm -rf runs/demo
@@ -24,6 +25,9 @@ demo: $(VENV)/.installed
 	$(BIN)/seqmodels attribute --checkpoint runs/demo/checkpoints/best.ckpt \
 		--bed runs/demo/test.bed --genome data/demo/genome.fa --target CTCF \
 		--method deeplift_shap --out runs/demo/CTCF.deeplift_shap.bw
+	$(BIN)/seqmodels motifs --checkpoint runs/demo/checkpoints/best.ckpt \
+		--bed runs/demo/test.bed --genome data/demo/genome.fa --top 250 --n-shuffles 10 \
+		--out runs/demo/motifs
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_predict(commands)
     _add_evaluate(commands)
     _add_attribute(commands)
+    _add_motifs(commands)
     return parser
 
 
@@ -151,8 +152,8 @@ def _add_attribute(commands) -> None:
     p.add_argument(
         "--method",
         default="deeplift_shap",
-        help="saliency, input_x_gradient, "
-        "integrated_gradients, deeplift, deeplift_shap (default) or ism",
+        help="saliency, input_x_gradient, integrated_gradients, deeplift, deeplift_shap "
+        "(default), ism, or cam (class activation map: models with global average pooling)",
     )
     p.add_argument("--target", default="0", help="task name or output index (default: 0)")
     p.add_argument(
@@ -170,6 +171,50 @@ def _add_attribute(commands) -> None:
     p.add_argument("--chrom-sizes", help="chrom.sizes (or .fai) for chr:start-end FASTA ids")
     p.add_argument("--chunk-size", type=int, default=512, help="sequences per chunk")
     p.set_defaults(run=_run_attribute, batch_size=32)
+
+
+def _add_motifs(commands) -> None:
+    p = commands.add_parser(
+        "motifs",
+        help="the motifs a trained model learned, named from JASPAR, with logos and a report",
+        description=(
+            "Read a trained model through motifs. Writes to DIR: filters.meme (first-layer "
+            "filters as PPMs of their top-activating windows), seqlets.bed (high-importance "
+            "spans of the attribution tracks of the top-scoring sequences of each task), "
+            "clusters.meme (seqlets grouped into motifs), matches.tsv (Tomtom against JASPAR "
+            "or your MEME file, with p- and q-values), PNG logos in DIR/logos/ and "
+            "report.html, one self-contained page with all of it."
+        ),
+    )
+    _add_checkpoint_inputs(p)
+    p.add_argument("--out", required=True, help="output directory DIR")
+    p.add_argument(
+        "--target",
+        action="append",
+        help="task name or output index; repeat for several (default: every task)",
+    )
+    p.add_argument("--method", default="deeplift_shap", help="attribution method (as attribute)")
+    p.add_argument("--n-shuffles", type=int, default=20, help="references for deeplift_shap")
+    p.add_argument("--top", type=int, default=500, help="top-scoring sequences per task")
+    p.add_argument(
+        "--database",
+        default="jaspar",
+        help="'jaspar' (offline, via pyjaspar) or a MEME file of motifs (default: jaspar)",
+    )
+    p.add_argument("--collection", default="CORE", help="JASPAR collection (default: CORE)")
+    p.add_argument(
+        "--tax-group",
+        default="vertebrates",
+        help="JASPAR taxonomic group: vertebrates, insects, plants, fungi, … "
+        "(default: vertebrates)",
+    )
+    p.add_argument(
+        "--filter-threshold",
+        type=float,
+        default=0.7,
+        help="fraction of a filter's top activation that makes a site (default: 0.7)",
+    )
+    p.set_defaults(run=_run_motifs, batch_size=32)
 
 
 def _add_checkpoint_inputs(p: argparse.ArgumentParser) -> None:
@@ -260,9 +305,13 @@ def _run_train(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     if not args.config and not args.resume:
         raise SeqmodelsError("train needs --config (or --resume to continue a run)")
     metrics = train_from_files(args.config, args.out, overrides=overrides, resume=args.resume)
-    print(f"test split, best checkpoint (loss {metrics.pop('loss', float('nan')):.4f}):")
-    print(format_metrics(metrics))
-    print(f"wrote {args.out}/test_metrics.json and checkpoints in {args.out}/checkpoints/")
+    if metrics:
+        print(f"test split, best checkpoint (loss {metrics.pop('loss', float('nan')):.4f}):")
+        print(format_metrics(metrics))
+        print(f"wrote {args.out}/test_metrics.json")
+    else:
+        print("no test split (data.test_chroms is empty): no test metrics")
+    print(f"wrote checkpoints in {args.out}/checkpoints/")
     return 0
 
 
@@ -309,8 +358,8 @@ def _run_attribute(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     from seqmodels.io.bed import chrom_sizes
     from seqmodels.io.tracks import read_chrom_sizes
 
-    if args.method not in METHODS:
-        raise SeqmodelsError(f"--method {args.method!r}; choose one of {', '.join(METHODS)}")
+    if args.method not in (*METHODS, "cam"):
+        raise SeqmodelsError(f"--method {args.method!r}; choose one of {', '.join(METHODS)} or cam")
     fmt = output_format(args.out, args.format)
     task, sequences = _load_for_inputs(args)
     target = _resolve_target(args.target, task.output_names)
@@ -340,6 +389,60 @@ def _run_attribute(args: argparse.Namespace, overrides: dict[str, str]) -> int:
         f"wrote {args.method} attributions of {n:,} sequences for "
         f"{task.output_names[target]} to {args.out}"
     )
+    return 0
+
+
+def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
+    from seqmodels.attribution.core import METHODS
+    from seqmodels.io.meme import read_meme
+    from seqmodels.motifs import find_motifs, jaspar_motifs, write_report
+
+    if args.method not in METHODS:
+        raise SeqmodelsError(f"--method {args.method!r}; choose one of {', '.join(METHODS)}")
+    task, sequences = _load_for_inputs(args)
+    names = task.output_names
+    targets = [_resolve_target(t, names) for t in args.target] if args.target else None
+    if args.database == "jaspar":
+        database = jaspar_motifs(collection=args.collection, tax_group=args.tax_group)
+        source = f"JASPAR 2024 {args.collection} {args.tax_group} ({len(database)} matrices)"
+    else:
+        database = read_meme(args.database)
+        source = f"{args.database} ({len(database)} motifs)"
+    if not database:
+        raise SeqmodelsError(f"no motifs in the database: {source}")
+    results = find_motifs(
+        task,
+        sequences,
+        args.out,
+        database=database,
+        targets=targets,
+        method=args.method,
+        n_shuffles=args.n_shuffles,
+        n_top=args.top,
+        filter_threshold=args.filter_threshold,
+        batch_size=args.batch_size,
+        device=args.device,
+        verbose=True,
+    )
+    details = {
+        "checkpoint": args.checkpoint,
+        "inputs": args.fasta or f"{args.bed} over {args.genome}",
+        "sequences": f"{len(sequences):,} × {sequences.length} bp",
+        "attribution": f"{args.method}, top {args.top} sequences per task",
+        "database": source,
+    }
+    write_report(f"{args.out}/report.html", results, details=details)
+    best = results.matches[results.matches["rank"] == 1].set_index("query")
+    named_filters = best.loc[[m.name for m in results.filters], "q_value"] <= 0.05
+    print(f"{named_filters.sum()} of {len(results.filters)} filters matched at q ≤ 0.05")
+    print(f"{len(results.clusters)} seqlet clusters, best matches:")
+    for motif in results.clusters:
+        row = best.loc[motif.name]
+        print(
+            f"  {motif.name:<28} {motif.nsites:>5} sites  {row.target:<10} "
+            f"{row.target_name:<14} q = {row.q_value:.1e}"
+        )
+    print(f"wrote {args.out}/report.html, matches.tsv, filters.meme, clusters.meme, seqlets.bed")
     return 0
 
 

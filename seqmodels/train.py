@@ -6,7 +6,7 @@ Layout of a run directory::
     DIR/checkpoints/best.ckpt  best validation score
     DIR/checkpoints/last.ckpt  end of the last finished epoch (``--resume`` starts here)
     DIR/metrics.csv            per-epoch training and validation metrics
-    DIR/test_metrics.json      metrics of the best checkpoint on the test split
+    DIR/test_metrics.json      metrics of the best checkpoint on the test split (if any)
 """
 
 from __future__ import annotations
@@ -68,6 +68,8 @@ def train(config: dict, out_dir: str | Path, *, resume: bool = False) -> dict[st
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", ".*does not have many workers.*")
         trainer.fit(task, datamodule=datamodule, ckpt_path=last if resume else None)
+        if not len(datamodule.splits["test"]):
+            return {}  # no test split (data.test_chroms empty): nothing to report
         ckpt = trainer.checkpoint_callback.best_model_path or None
         results = trainer.test(task, datamodule=datamodule, ckpt_path=ckpt, verbose=False)
     metrics = {k.removeprefix("test/"): float(v) for k, v in results[0].items()}

@@ -1,9 +1,12 @@
 import gzip
+import os
+import stat
 
 import numpy as np
 import pytest
 
 from seqmodels.data import load_sequences, read_records
+from seqmodels.io.atomic import atomic_write
 from seqmodels.io.bed import fetch_sequences, read_bed
 from seqmodels.io.coords import parse_interval_id
 from seqmodels.io.fasta import read_fasta, write_fasta
@@ -94,3 +97,17 @@ def test_bed_set_labels_and_coordinates(data_dir, genome):
     assert sequences.ids == ["chrA:2-6", "chrB:3-7", "chrA:96-100"]
     np.testing.assert_array_equal(sequences.start, [2, 3, 96])
     np.testing.assert_array_equal(sequences.targets[:, 0], [1, 0, 1])
+
+
+def test_atomic_outputs_get_ordinary_permissions_and_vanish_on_error(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        with atomic_write(tmp_path / "out.tsv") as handle:
+            handle.write("a\n")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "out.tsv").stat().st_mode) == 0o644
+    with pytest.raises(RuntimeError), atomic_write(tmp_path / "never.tsv") as handle:
+        handle.write("half")
+        raise RuntimeError
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.tsv"]

@@ -1,12 +1,15 @@
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch import nn
 
-from seqmodels import SeqmodelsError, decode, one_hot_encode
+from seqmodels import SeqmodelsError, decode, one_hot_encode, to_indices
+from seqmodels.cli import main
 from seqmodels.io.meme import Motif, read_meme, write_meme
 from seqmodels.motifs import (
     call_seqlets,
+    cluster_seqlets,
     filter_motifs,
     jaspar_motifs,
     match_motifs,
@@ -102,6 +105,28 @@ def test_seqlets_bed_uses_genome_coordinates(tmp_path):
     assert (tmp_path / "s.bed").read_text() == "chr2\t1002\t1004\tpositive\t6.0\t.\n"
 
 
+def test_seqlet_clusters_recover_planted_kmers_read_on_either_strand():
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 4, (400, 80)).astype(np.uint8)
+    gata, ebox = (to_indices([site])[0] for site in ("AGATAAGA", "CACGTG"))
+    rows = []
+    for i in range(300):
+        site = gata if i < 200 else ebox
+        if i % 2:  # half of the GATA sites on the other strand
+            site = 3 - site[::-1]
+        start = rng.integers(5, 80 - len(site) - 5)
+        codes[i, start : start + len(site)] = site
+        rows.append((i, start - 2, start + len(site) + 2, 1, 1.0))
+    rows.append((0, 0, 4, -1, -1.0))  # negative seqlets are not clustered
+    seqlets = pd.DataFrame(rows, columns=["sequence", "start", "end", "sign", "score"])
+    motifs = cluster_seqlets(seqlets, codes, k=6, flank=4, min_seqlets=20)
+    assert [m.nsites for m in motifs] == [200, 100]
+    consensus = [decode(torch.from_numpy(m.probs[None]))[0] for m in motifs]
+    assert consensus[0] in ("AGATAAGA", "TCTTATCT")  # the seed's strand, trimmed to the site
+    assert consensus[1] == "CACGTG"
+    assert motifs[0].information_content().min() > 1.9
+
+
 @pytest.mark.slow  # memelite compiles its Tomtom with numba on first use (~35 s)
 def test_jaspar_matching_names_motifs():
     database = jaspar_motifs()
@@ -115,3 +140,72 @@ def test_jaspar_matching_names_motifs():
     names = matches[matches["query"] == "ap1"]["target_name"].str.upper()
     assert any(name.startswith(bzip) for name in names)
     assert (matches["q_value"] >= matches["p_value"]).all()
+
+
+@pytest.fixture(scope="module")
+def spi1_run(tmp_path_factory):
+    """A small CNN trained on sequences where the label is a planted SPI1 site."""
+    from seqmodels.config import load_config
+    from seqmodels.train import train
+
+    path = tmp_path_factory.mktemp("spi1")
+    spi1 = next(m for m in jaspar_motifs() if m.name == "MA0080.7")
+    rng = np.random.default_rng(0)
+    records, labels = [], []
+    for i in range(800):
+        seq = rng.choice(list("ACGT"), 60)
+        if i % 2:
+            site = [rng.choice(list("ACGT"), p=column) for column in spi1.probs.T]
+            start = rng.integers(0, 60 - len(site))
+            seq[start : start + len(site)] = site
+        records.append(f">chr{1 + i % 3}:{i * 100}-{i * 100 + 60}\n{''.join(seq)}\n")
+        labels.append(f"chr{1 + i % 3}:{i * 100}-{i * 100 + 60},{i % 2}\n")
+    (path / "x.fa").write_text("".join(records))
+    (path / "x.csv").write_text("id,SPI1\n" + "".join(labels))
+    write_meme(path / "jaspar.meme", jaspar_motifs())  # as a user's own database
+    config = load_config()
+    config["data"].update(
+        fasta=str(path / "x.fa"), labels=str(path / "x.csv"), val_chroms=["chr2"], test_chroms=[]
+    )
+    config["model"] = {"name": "cnn", "filters": [16], "kernel_sizes": [11], "dense": []}
+    config["optim"].update(lr=0.01)
+    config["trainer"].update(
+        max_epochs=8, accelerator="cpu", enable_progress_bar=False, enable_model_summary=False
+    )
+    assert train(config, path / "run") == {}  # no test split: no test metrics
+    assert not (path / "run" / "test_metrics.json").exists()
+    return path
+
+
+@pytest.mark.slow  # trains a model, compiles Tomtom
+def test_cli_motifs_names_the_planted_motif_and_writes_a_report(spi1_run, tmp_path, capsys):
+    out = tmp_path / "motifs"
+    status = main(
+        [
+            "motifs",
+            "--checkpoint",
+            str(spi1_run / "run/checkpoints/best.ckpt"),
+            "--fasta",
+            str(spi1_run / "x.fa"),
+            "--database",
+            str(spi1_run / "jaspar.meme"),
+            "--top",
+            "200",
+            "--out",
+            str(out),
+        ]
+    )
+    assert status == 0
+    matches = pd.read_csv(out / "matches.tsv", sep="\t")
+    best = matches[(matches["rank"] == 1) & matches["query"].str.startswith("SPI1.cluster")]
+    assert best.iloc[0]["target"] == "MA0080.7" and best.iloc[0]["q_value"] < 0.05
+    clusters = read_meme(out / "clusters.meme")
+    assert clusters[0].name == "SPI1.cluster0" and clusters[0].nsites >= 50
+    assert "SPI1.cluster0" in capsys.readouterr().out
+    bed = pd.read_csv(out / "seqlets.bed", sep="\t", header=None)
+    interval = bed[1] // 100 * 100  # FASTA ids chrN:start-end are genome coordinates
+    assert set(bed[0]) <= {"chr1", "chr2", "chr3"} and (bed[2] <= interval + 60).all()
+    assert set(bed[3]) <= {"SPI1:positive", "SPI1:negative"}
+    report = (out / "report.html").read_text()
+    assert report.count("data:image/png;base64,") >= 4 and "MA0080.7" in report
+    assert (out / "logos" / "SPI1.cluster0.png").read_bytes().startswith(b"\x89PNG")

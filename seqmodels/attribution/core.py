@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from collections.abc import Sequence
 
@@ -16,7 +15,7 @@ from seqmodels.attribution.checks import check_deeplift_model
 from seqmodels.attribution.deeplift import DeepLift
 from seqmodels.attribution.gradients import correct, input_gradients, path_gradients
 from seqmodels.attribution.ism import saturation_mutagenesis
-from seqmodels.devices import default_device
+from seqmodels.devices import default_device, model_on
 
 METHODS = (
     "saliency",
@@ -116,13 +115,13 @@ def attribute(
     if gradient_correction is None:
         gradient_correction = method in GRADIENT_METHODS
     if method in ("deeplift", "deeplift_shap"):
-        with _model_on(model, device):
+        with model_on(model, device):
             check_deeplift_model(model, X.shape[1], X.shape[2])
     baselines = baselines if baselines is not None else DEFAULT_BASELINES.get(method)
     n_refs = n_shuffles if method == "deeplift_shap" or baselines == "shuffle" else 1
     rng = np.random.default_rng(random_state)
     outputs, all_deltas = [], []
-    with _model_on(model, device), warnings.catch_warnings():
+    with model_on(model, device), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=CAPTUM_NOISE)
         for start in tqdm(range(0, len(X), BLOCK), disable=not verbose, unit="block"):
             block = X[start : start + BLOCK].to(device)
@@ -256,43 +255,6 @@ class _Recorder(nn.Module):
     def difference(self, target: int) -> torch.Tensor:
         x, ref = self.last[:, target].chunk(2)
         return x - ref
-
-
-@contextlib.contextmanager
-def _model_on(model: nn.Module, device: torch.device):
-    """The model in eval mode on ``device`` without parameter gradients; restored afterwards,
-    with any hook added meanwhile removed, even after an error."""
-    training = model.training
-    original = next(model.parameters()).device
-    requires_grad = [p.requires_grad for p in model.parameters()]
-    hooks = {m: _hook_ids(m) for m in model.modules()}
-    model.eval().to(device)
-    for p in model.parameters():
-        p.requires_grad_(False)
-    try:
-        yield model
-    finally:
-        model.train(training).to(original)
-        for p, flag in zip(model.parameters(), requires_grad, strict=True):
-            p.requires_grad_(flag)
-        for module, before in hooks.items():
-            for registry in _HOOK_REGISTRIES:
-                for key in set(getattr(module, registry)) - before[registry]:
-                    del getattr(module, registry)[key]
-            for attribute in ("input", "output"):  # left by Captum after an error
-                module.__dict__.pop(attribute, None)
-
-
-_HOOK_REGISTRIES = (
-    "_forward_hooks",
-    "_forward_pre_hooks",
-    "_backward_hooks",
-    "_backward_pre_hooks",
-)
-
-
-def _hook_ids(module: nn.Module) -> dict[str, set]:
-    return {registry: set(getattr(module, registry)) for registry in _HOOK_REGISTRIES}
 
 
 def _warn_on_deltas(deltas: torch.Tensor, tolerance: float, names) -> None:

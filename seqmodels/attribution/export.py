@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from seqmodels.attribution.cam import class_activation_map
 from seqmodels.attribution.core import attribute, importance_track
 from seqmodels.data.sets import SequenceSet
 from seqmodels.encoding import codes_to_one_hot
@@ -67,9 +68,13 @@ def export_attributions(
     ``bigwig``/``bedgraph``: the per-base importance track in genome coordinates (overlaps
     averaged). ``npz``: hypothetical contributions at ``path`` and one-hot sequences beside
     it (``X_ohe.npz``), for ``modisco motifs``. ``options`` go to
-    :func:`~seqmodels.attribution.attribute`. Returns the number of sequences written.
+    :func:`~seqmodels.attribution.attribute`; ``method="cam"`` writes the class activation
+    map instead (:func:`~seqmodels.attribution.class_activation_map`; tracks only).
+    Returns the number of sequences written.
     """
     alphabet = sequences.alphabet
+    if fmt == "npz" and options.get("method") == "cam":
+        raise SeqmodelsError("a class activation map is a track: write .bw or .bedGraph")
     if fmt == "npz":
         order = np.arange(len(sequences))
     else:  # genome order, so that the writer streams
@@ -88,15 +93,20 @@ def export_attributions(
         for first in tqdm(chunks, disable=not verbose, unit="chunk", desc="attribute"):
             index = order[first : first + chunk_size]
             X = codes_to_one_hot(torch.from_numpy(sequences.codes[index]), alphabet)
-            names = [sequences.ids[i] for i in index]
-            hypothetical = attribute(
-                model, X, hypothetical=True, alphabet=alphabet.name, names=names, **options
-            )
-            if fmt == "npz":
-                contributions[index] = hypothetical.numpy()
-                one_hot[index] = X.numpy()
-                continue
-            track = importance_track(hypothetical, X).numpy()
+            if options.get("method") == "cam":
+                track = class_activation_map(
+                    model, X, target=options["target"], device=options.get("device")
+                ).numpy()
+            else:
+                names = [sequences.ids[i] for i in index]
+                hypothetical = attribute(
+                    model, X, hypothetical=True, alphabet=alphabet.name, names=names, **options
+                )
+                if fmt == "npz":
+                    contributions[index] = hypothetical.numpy()
+                    one_hot[index] = X.numpy()
+                    continue
+                track = importance_track(hypothetical, X).numpy()
             for i, values in zip(index, track, strict=True):
                 writer.add(str(chrom[i]), int(start[i]), values)
     return len(order)

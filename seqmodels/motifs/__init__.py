@@ -1,8 +1,25 @@
 """Reading models through motifs: first-layer filters as position probability matrices,
-seqlets called on attribution tracks, and their names from JASPAR."""
+seqlets called on attribution tracks and clustered into motifs, their names from JASPAR,
+the sequence a model scores highest for a class, and the motif step end to end."""
 
+from seqmodels.motifs.class_model import ClassModel, optimize_sequence
+from seqmodels.motifs.clustering import cluster_seqlets
+from seqmodels.motifs.discovery import MotifResults, find_motifs
 from seqmodels.motifs.filters import filter_motifs
 from seqmodels.motifs.matching import jaspar_motifs, match_motifs
+from seqmodels.motifs.report import write_report
 from seqmodels.motifs.seqlets import call_seqlets, write_seqlets_bed
 
-__all__ = ["call_seqlets", "filter_motifs", "jaspar_motifs", "match_motifs", "write_seqlets_bed"]
+__all__ = [
+    "ClassModel",
+    "MotifResults",
+    "call_seqlets",
+    "cluster_seqlets",
+    "filter_motifs",
+    "find_motifs",
+    "jaspar_motifs",
+    "match_motifs",
+    "optimize_sequence",
+    "write_report",
+    "write_seqlets_bed",
+]

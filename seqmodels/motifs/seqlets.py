@@ -61,18 +61,25 @@ def call_seqlets(
 def write_seqlets_bed(
     path: str | Path, seqlets: pd.DataFrame, chrom: np.ndarray, start: np.ndarray
 ) -> None:
-    """Seqlets as BED6 (name ``+``/``-`` seqlet, score the summed importance), in genome
-    coordinates given each sequence's ``chrom`` and ``start``."""
+    """Seqlets as BED6 in genome coordinates, given each sequence's ``chrom`` and ``start``.
+
+    The name is ``positive`` or ``negative`` (prefixed ``TASK:`` where ``seqlets`` has a
+    ``task`` column), the score is the summed importance.
+    """
+    name = np.where(seqlets["sign"] > 0, "positive", "negative")
+    if "task" in seqlets:
+        name = seqlets["task"].astype(str) + ":" + name
     bed = pd.DataFrame(
         {
             "chrom": np.asarray(chrom)[seqlets["sequence"]],
             "start": np.asarray(start)[seqlets["sequence"]] + seqlets["start"],
             "end": np.asarray(start)[seqlets["sequence"]] + seqlets["end"],
-            "name": np.where(seqlets["sign"] > 0, "positive", "negative"),
+            "name": name,
             "score": seqlets["score"].round(6),
             "strand": ".",
         }
     )
+    bed = bed.sort_values(["chrom", "start", "end"], kind="stable")
     with atomic_write(path) as handle:
         bed.to_csv(handle, sep="\t", header=False, index=False)
 
