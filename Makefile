@@ -36,9 +36,7 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[bench]"
-	$(BIN)/python scripts/benchmark_encoding.py
-	$(BIN)/python scripts/benchmark_training.py
-	$(BIN)/python scripts/benchmark_attribution.py
+	$(BIN)/python scripts/benchmark.py --out scripts/benchmark.md
 
 clean:
 	rm -rf $(VENV) runs

@@ -17,8 +17,11 @@ EPILOG = "Any config key can be overridden in dotted form, e.g. --data.length 50
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    from seqmodels.allocator import keep_large_allocations
+
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
+    keep_large_allocations()  # see seqmodels/allocator.py: faster large batches, more RSS
     logging.basicConfig(level=logging.INFO, format="seqmodels: %(message)s", stream=sys.stderr)
     try:
         overrides = _parse_overrides(extra)
@@ -110,6 +113,7 @@ def _add_predict(commands) -> None:
         ),
     )
     _add_checkpoint_inputs(p)
+    _add_genome_scale(p, chunk_size=8192)
     _add_rc_average(p)
     p.add_argument("--out", required=True, help="output TSV")
     p.set_defaults(run=_run_predict)
@@ -169,7 +173,7 @@ def _add_attribute(commands) -> None:
         help="keep the raw gradients (default: subtract the mean over the alphabet)",
     )
     p.add_argument("--chrom-sizes", help="chrom.sizes (or .fai) for chr:start-end FASTA ids")
-    p.add_argument("--chunk-size", type=int, default=512, help="sequences per chunk")
+    _add_genome_scale(p, chunk_size=512)
     p.set_defaults(run=_run_attribute, batch_size=32)
 
 
@@ -229,6 +233,36 @@ def _add_checkpoint_inputs(p: argparse.ArgumentParser) -> None:
         help="sequences (attribute: pairs, variants) per pass",
     )
     p.add_argument("--device", help="cpu, cuda, cuda:1 … (default: CUDA when available)")
+
+
+def _add_genome_scale(p: argparse.ArgumentParser, *, chunk_size: int) -> None:
+    scale = p.add_argument_group(
+        "genome scale",
+        "BED intervals and tiles are read from the genome a chunk at a time and the output "
+        "streamed to disk, so memory stays flat however many there are.",
+    )
+    scale.add_argument(
+        "--tile",
+        type=int,
+        metavar="STRIDE",
+        help="instead of --bed or --fasta: windows of the model's length every STRIDE bases "
+        "over the --genome (or the --region)",
+    )
+    scale.add_argument(
+        "--region",
+        action="append",
+        help="chr:start-end or a chromosome to tile; repeat for several (default: all)",
+    )
+    scale.add_argument(
+        "--chunk-size", type=int, default=chunk_size, help=f"sequences per chunk ({chunk_size})"
+    )
+    scale.add_argument(
+        "--devices",
+        type=int,
+        default=1,
+        help="processes that share the chunks through Lightning's DDP (one per GPU, else CPU "
+        "processes); their results are merged into one output (default: 1)",
+    )
 
 
 def _add_rc_average(p: argparse.ArgumentParser) -> None:
@@ -328,13 +362,45 @@ def _load_for_inputs(args: argparse.Namespace, *, labels=None):
     return task, sequences
 
 
-def _run_predict(args: argparse.Namespace, overrides: dict[str, str]) -> int:
-    from seqmodels.predict import predict, write_predictions
+def _open_for_inputs(args: argparse.Namespace):
+    """The task and its streamed inputs: FASTA, BED + genome, or tiles of the genome."""
+    from seqmodels.checkpoint import load_task
+    from seqmodels.predict import open_inputs
 
-    task, sequences = _load_for_inputs(args)
-    values = predict(task, sequences, batch_size=args.batch_size, device=args.device, verbose=True)
-    write_predictions(args.out, sequences.ids, task.output_names, values)
-    print(f"wrote {len(values):,} predictions to {args.out}")
+    if sum(map(bool, (args.fasta, args.bed, args.tile))) != 1:
+        raise SeqmodelsError("give one of --fasta, --bed (with --genome) or --tile (with --genome)")
+    if args.region and not args.tile:
+        raise SeqmodelsError("--region goes with --tile")
+    task = load_task(args.checkpoint)
+    if getattr(args, "rc_average", False):
+        task.hparams.rc_average = True
+    inputs = open_inputs(
+        task,
+        fasta=args.fasta,
+        bed=args.bed,
+        genome=args.genome,
+        stride=args.tile,
+        regions=args.region,
+    )
+    return task, inputs
+
+
+def _run_predict(args: argparse.Namespace, overrides: dict[str, str]) -> int:
+    from seqmodels.predict import predict_to_file
+
+    task, inputs = _open_for_inputs(args)
+    n = predict_to_file(
+        task,
+        inputs,
+        args.out,
+        chunk_size=args.chunk_size,
+        batch_size=args.batch_size,
+        device=args.device,
+        devices=args.devices,
+        verbose=True,
+    )
+    if n is not None:  # DDP ranks other than 0 write nothing
+        print(f"wrote {n:,} predictions to {args.out}")
     return 0
 
 
@@ -361,7 +427,7 @@ def _run_attribute(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     if args.method not in (*METHODS, "cam"):
         raise SeqmodelsError(f"--method {args.method!r}; choose one of {', '.join(METHODS)} or cam")
     fmt = output_format(args.out, args.format)
-    task, sequences = _load_for_inputs(args)
+    task, sequences = _open_for_inputs(args)
     target = _resolve_target(args.target, task.output_names)
     sizes = None
     if args.chrom_sizes:
@@ -375,6 +441,7 @@ def _run_attribute(args: argparse.Namespace, overrides: dict[str, str]) -> int:
         fmt=fmt,
         chrom_sizes=sizes,
         chunk_size=args.chunk_size,
+        devices=args.devices,
         verbose=True,
         method=args.method,
         target=target,
@@ -385,10 +452,11 @@ def _run_attribute(args: argparse.Namespace, overrides: dict[str, str]) -> int:
         batch_size=args.batch_size,
         device=args.device,
     )
-    print(
-        f"wrote {args.method} attributions of {n:,} sequences for "
-        f"{task.output_names[target]} to {args.out}"
-    )
+    if n is not None:  # DDP ranks other than 0 write nothing
+        print(
+            f"wrote {args.method} attributions of {n:,} sequences for "
+            f"{task.output_names[target]} to {args.out}"
+        )
     return 0
 
 

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from seqmodels.attribution.cam import class_activation_map
 from seqmodels.attribution.core import attribute, importance_track
 from seqmodels.data.sets import SequenceSet
+from seqmodels.data.stream import IntervalSet
 from seqmodels.encoding import codes_to_one_hot
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.modisco import npz_array, one_hot_path
 from seqmodels.io.tracks import bedgraph_writer, bigwig_writer
+from seqmodels.sharding import map_chunks
 
 FORMATS = {".bw": "bigwig", ".bigwig": "bigwig", ".bedgraph": "bedgraph", ".npz": "npz"}
 
@@ -39,7 +40,7 @@ def track_coordinates(
 
     Sequences without genome coordinates become one "chromosome" each, named by id.
     """
-    if sequences.chrom is None:
+    if sequences.chrom is None:  # a SequenceSet without coordinates
         sizes = {record_id: sequences.length for record_id in sequences.ids}
         return np.asarray(sequences.ids), np.zeros(len(sequences), dtype=np.int64), sizes
     if chrom_sizes is None:
@@ -54,26 +55,34 @@ def track_coordinates(
 
 def export_attributions(
     model: torch.nn.Module,
-    sequences: SequenceSet,
+    sequences: SequenceSet | IntervalSet,
     path: str | Path,
     *,
     fmt: str,
     chrom_sizes: dict[str, int] | None = None,
     chunk_size: int = 512,
+    devices: int = 1,
     verbose: bool = False,
     **options,
-) -> int:
+) -> int | None:
     """Attribute every sequence, a chunk at a time, and write the result to ``path``.
 
     ``bigwig``/``bedgraph``: the per-base importance track in genome coordinates (overlaps
     averaged). ``npz``: hypothetical contributions at ``path`` and one-hot sequences beside
     it (``X_ohe.npz``), for ``modisco motifs``. ``options`` go to
     :func:`~seqmodels.attribution.attribute`; ``method="cam"`` writes the class activation
-    map instead (:func:`~seqmodels.attribution.class_activation_map`; tracks only).
-    Returns the number of sequences written.
+    map instead (:func:`~seqmodels.attribution.class_activation_map`; tracks only). With
+    ``devices`` > 1 the chunks are shared among DDP processes (see
+    :func:`~seqmodels.sharding.map_chunks`).
+
+    Returns
+    -------
+    int or None
+        The number of sequences written; None on DDP ranks other than 0.
     """
     alphabet = sequences.alphabet
-    if fmt == "npz" and options.get("method") == "cam":
+    method = options.get("method")
+    if fmt == "npz" and method == "cam":
         raise SeqmodelsError("a class activation map is a track: write .bw or .bedGraph")
     if fmt == "npz":
         order = np.arange(len(sequences))
@@ -81,6 +90,40 @@ def export_attributions(
         chrom, start, sizes = track_coordinates(sequences, chrom_sizes)
         rank = {name: i for i, name in enumerate(sizes)}
         order = np.lexsort((start, np.array([rank[c] for c in chrom])))
+    chunks = [order[first : first + chunk_size] for first in range(0, len(order), chunk_size)]
+    device = options.pop("device", None)
+
+    def compute(network, chunk: int, device) -> dict[str, np.ndarray]:
+        index = chunks[chunk]
+        X = codes_to_one_hot(torch.from_numpy(sequences.codes_at(index)), alphabet)
+        if method == "cam":
+            track = class_activation_map(network, X, target=options["target"], device=device)
+            return {"track": track.numpy()}
+        hypothetical = attribute(
+            network,
+            X,
+            hypothetical=True,
+            alphabet=alphabet.name,
+            names=sequences.ids_at(index),
+            device=device,
+            **options,
+        )
+        if fmt == "npz":
+            return {"hypothetical": hypothetical.numpy(), "one_hot": X.numpy()}
+        return {"track": importance_track(hypothetical, X).numpy()}
+
+    scratch = Path(path).parent / f".{Path(path).name}.parts"
+    results = map_chunks(
+        model,
+        compute,
+        len(chunks),
+        scratch=scratch,
+        device=device,
+        devices=devices,
+        verbose=verbose,
+    )
+    if results is None:
+        return None
     shape = (len(sequences), alphabet.size, sequences.length)
     with contextlib.ExitStack() as stack:
         if fmt == "npz":
@@ -89,24 +132,11 @@ def export_attributions(
         else:
             opener = bigwig_writer if fmt == "bigwig" else bedgraph_writer
             writer = stack.enter_context(opener(path, sizes))
-        chunks = range(0, len(order), chunk_size)
-        for first in tqdm(chunks, disable=not verbose, unit="chunk", desc="attribute"):
-            index = order[first : first + chunk_size]
-            X = codes_to_one_hot(torch.from_numpy(sequences.codes[index]), alphabet)
-            if options.get("method") == "cam":
-                track = class_activation_map(
-                    model, X, target=options["target"], device=options.get("device")
-                ).numpy()
-            else:
-                names = [sequences.ids[i] for i in index]
-                hypothetical = attribute(
-                    model, X, hypothetical=True, alphabet=alphabet.name, names=names, **options
-                )
-                if fmt == "npz":
-                    contributions[index] = hypothetical.numpy()
-                    one_hot[index] = X.numpy()
-                    continue
-                track = importance_track(hypothetical, X).numpy()
-            for i, values in zip(index, track, strict=True):
+        for index, result in zip(chunks, results, strict=True):
+            if fmt == "npz":
+                contributions[index] = result["hypothetical"]
+                one_hot[index] = result["one_hot"]
+                continue
+            for i, values in zip(index, result["track"], strict=True):
                 writer.add(str(chrom[i]), int(start[i]), values)
     return len(order)

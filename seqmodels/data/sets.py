@@ -75,6 +75,14 @@ class SequenceSet:
         """Sequence length L."""
         return self.codes.shape[1]
 
+    def codes_at(self, index: np.ndarray) -> np.ndarray:
+        """Codes ``(n, L)`` of the sequences at ``index``."""
+        return self.codes[index]
+
+    def ids_at(self, index: np.ndarray) -> list[str]:
+        """Ids of the sequences at ``index``."""
+        return [self.ids[i] for i in np.arange(len(self))[index]]
+
     def subset(self, index: np.ndarray) -> SequenceSet:
         """The sequences at ``index`` (an index array or boolean mask)."""
         ids = np.asarray(self.ids, dtype=object)[index].tolist()

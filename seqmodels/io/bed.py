@@ -11,6 +11,7 @@ import pandas as pd
 import pyfaidx
 
 from seqmodels.errors import SeqmodelsError
+from seqmodels.io.coords import parse_interval_id
 from seqmodels.io.labels import parse_labels
 
 log = logging.getLogger("seqmodels")
@@ -130,11 +131,19 @@ def fetch_sequences(
     intervals : Intervals
         The intervals kept.
     """
+    intervals = check_intervals(genome, intervals, out_of_bounds=out_of_bounds, bed_path=bed_path)
+    return read_sequences(_open_genome(genome), intervals), intervals
+
+
+def check_intervals(
+    genome: str | Path, intervals: Intervals, *, out_of_bounds: str = "pad", bed_path=None
+) -> Intervals:
+    """The intervals to read: every chromosome must be in the genome; intervals past a
+    chromosome end are kept (to be padded with ``N``) or dropped, and counted in the log."""
     if out_of_bounds not in OUT_OF_BOUNDS:
         raise SeqmodelsError(f"out_of_bounds={out_of_bounds!r}; choose pad or drop")
     source = bed_path or "intervals"
-    fasta = _open_genome(genome)
-    sizes = {name: len(record) for name, record in fasta.items()}
+    sizes = chrom_sizes(genome)
     unknown = sorted(set(intervals.chrom) - set(sizes), key=str)
     if unknown:
         shown = ", ".join(unknown[:3]) + (", …" if len(unknown) > 3 else "")
@@ -150,15 +159,51 @@ def fetch_sequences(
         log.warning("%s: %d interval(s) run past a chromosome end: %s", source, outside.sum(), verb)
         if out_of_bounds == "drop":
             intervals = intervals.take(~outside)
-            chrom_size = chrom_size[~outside]
+    return intervals
+
+
+def read_sequences(fasta: pyfaidx.Fasta, intervals: Intervals) -> list[str]:
+    """The sequence of each interval, ``N`` beyond a chromosome's ends."""
     seqs = []
-    for chrom, start, end, size in zip(
-        intervals.chrom, intervals.start, intervals.end, chrom_size, strict=True
-    ):
-        lo, hi = max(start, 0), min(end, size)
-        seq = fasta[chrom][lo:hi] if hi > lo else ""
+    for chrom, start, end in zip(intervals.chrom, intervals.start, intervals.end, strict=True):
+        record = fasta[chrom]
+        lo, hi = max(start, 0), min(end, len(record))
+        seq = record[lo:hi] if hi > lo else ""
         seqs.append("N" * (lo - start) + seq + "N" * (end - hi))
-    return seqs, intervals
+    return seqs
+
+
+def tile_intervals(
+    sizes: dict[str, int], window: int, stride: int, regions: list[str] | None = None
+) -> Intervals:
+    """Windows of ``window`` every ``stride`` over whole chromosomes or ``chr:start-end``
+    regions, in genome order; a last window ends at the region's end, so every base is
+    covered (a region shorter than the window gets one window, padded with ``N``)."""
+    if window <= 0 or stride <= 0:
+        raise SeqmodelsError(f"tiles need a positive window and stride (got {window}, {stride})")
+    spans = [(chrom, 0, size) for chrom, size in sizes.items()]
+    if regions:
+        spans = [_region(region, sizes) for region in regions]
+    chroms, starts = [], []
+    for chrom, lo, hi in spans:
+        first = np.arange(lo, max(hi - window, lo) + 1, stride, dtype=np.int64)
+        if first[-1] + window < hi:
+            first = np.append(first, hi - window)
+        chroms.append(np.full(len(first), chrom, dtype=object))
+        starts.append(first)
+    start = np.concatenate(starts)
+    chrom = np.concatenate(chroms).astype(str)
+    return Intervals(chrom, start, start + window, pd.DataFrame(index=range(len(start))))
+
+
+def _region(region: str, sizes: dict[str, int]) -> tuple[str, int, int]:
+    parsed = parse_interval_id(region) or ((region, 0, sizes[region]) if region in sizes else None)
+    if parsed is None:
+        raise SeqmodelsError(f"--region {region!r}: expected chr:start-end or a chromosome name")
+    chrom, lo, hi = parsed
+    if chrom not in sizes or hi > sizes[chrom] or lo >= hi:
+        raise SeqmodelsError(f"--region {region!r}: not within a chromosome of the genome")
+    return chrom, lo, hi
 
 
 def chrom_sizes(genome: str | Path) -> dict[str, int]:

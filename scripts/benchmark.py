@@ -1,0 +1,1115 @@
+"""Benchmarks of seqmodels, each figure a ratio against a baseline run in the same process.
+
+Sub-benchmarks (default: all of them, in this order):
+
+  encoding     Mbp/s of ``one_hot_encode`` and ``to_indices`` against tangermeme's
+               ``one_hot_encode`` (per sequence, and its batched path) and a memory copy
+  pipeline     batches/s the training loader delivers against batches/s the default CNN
+               trains on; bytes of memory a loaded data set holds per base
+  training     sequences/s of the Lightning path against a plain PyTorch loop
+  attribution  seconds per sequence on a Basset-size CNN, in units of one forward+backward
+               pass, against tangermeme, Captum and a naive batched ISM
+  bigwig       bases/s writing per-base tracks against pyBigWig's ``addEntries``
+  streaming    peak RSS of ``seqmodels attribute`` over 10× more intervals
+  accuracy     how well each attribution method ranks the planted motif positions of the
+               trained demo model (needs ``make demo``; skipped without its checkpoint)
+
+Prints a Markdown table (and writes it to ``--out``): one row per figure with its value,
+its baseline, their ratio (value ÷ baseline), the goal and whether it is met, under a header
+naming the machine and the command that reproduces it. Progress goes to stderr.
+
+``--quick`` runs every benchmark at tiny sizes, to check that it runs (in CI); its figures
+mean nothing. Optional baselines that are not installed (tangermeme: ``pip install -e
+".[bench]"``) are skipped and the table says so.
+
+Usage: python scripts/benchmark.py [BENCHMARK ...] [--quick] [--out scripts/benchmark.md]
+                                   [--device cpu|cuda] [--batch-size 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import importlib.metadata
+import logging
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import tracemalloc
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_CONFIG = ROOT / "configs" / "cnn.yaml"
+DEMO_CHECKPOINT = ROOT / "runs" / "demo" / "checkpoints" / "best.ckpt"
+BASSET = {
+    "filters": (300, 200, 200),
+    "kernel_sizes": (19, 11, 7),
+    "pool_size": 3,
+    "dense": (1000, 1000),
+}
+"""Basset's convolutions (Kelley et al. 2016) and dense layers in seqmodels' ``cnn``, with its
+164 outputs; one pool size (3) after the first two blocks where Basset pools by 3 and 4, and
+a global max pool at the end."""
+BASSET_OUTPUTS = 164
+
+
+@dataclass(frozen=True)
+class Goal:
+    """``ratio op threshold``, e.g. ``Goal(">=", 4)``; ``note`` is shown after it."""
+
+    op: str
+    threshold: float
+    note: str = ""
+
+    def met(self, ratio: float) -> bool:
+        return ratio >= self.threshold if self.op == ">=" else ratio <= self.threshold
+
+    def __str__(self) -> str:
+        sign = "≥" if self.op == ">=" else "≤"
+        return f"{sign} {self.threshold:g}×{self.note}"
+
+
+@dataclass
+class Row:
+    """One figure of the table; ``ratio`` is value ÷ baseline (None: not measured)."""
+
+    benchmark: str
+    figure: str
+    value: str
+    baseline: str
+    ratio: float | None = None
+    goal: Goal | None = None
+
+    def cells(self) -> list[str]:
+        ratio = "–" if self.ratio is None else f"{number(self.ratio)}×"
+        if self.goal is None or self.ratio is None:
+            met = "–"
+        else:
+            met = "yes" if self.goal.met(self.ratio) else "no"
+        goal = "–" if self.goal is None else str(self.goal)
+        return [self.benchmark, self.figure, self.value, self.baseline, ratio, goal, met]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much work each sub-benchmark times."""
+
+    sequences: int  # encoding: random sequences of 1,000 bp
+    repeats: int  # timed runs of the quick timings (the fastest counts)
+    train_steps: int  # pipeline: training steps of the default CNN
+    train_sequences: int | None  # training: demo training sequences (None: all)
+    epochs: int  # training: timed epochs, after a warm-up epoch
+    attribution: tuple[int, int, int]  # length, sequences, sequences for ISM
+    tracks: int  # bigwig: tracks of 1,000 bp
+    intervals: tuple[int, int]  # streaming: the two runs' intervals of 1,000 bp
+    carriers: int | None  # accuracy: held-out sequences with a planted site (None: all)
+
+
+FULL = Sizes(10_000, 3, 30, None, 3, (1_000, 16, 2), 10_000, (10_000, 100_000), None)
+QUICK = Sizes(500, 2, 2, 64, 1, (100, 2, 1), 200, (200, 2_000), 4)
+
+
+@dataclass
+class Setting:
+    """What every sub-benchmark is given."""
+
+    quick: bool
+    sizes: Sizes
+    device: torch.device
+    batch_size: int
+    checkpoint: Path
+    workdir: Path
+    failed: bool = False
+
+    def sync(self) -> None:
+        """Wait for queued device work, so that timings include it."""
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+
+
+def number(x: float) -> str:
+    """Three significant digits, with thousands separators for large numbers."""
+    if not np.isfinite(x):
+        return str(x)
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.3g}"
+
+
+def seconds(fn: Callable[[], object], *, repeats: int = 3, warmup: bool = True, sync=None):
+    """Fastest of ``repeats`` runs of ``fn``, in seconds (after one untimed run)."""
+    if warmup:
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        if sync is not None:
+            sync()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def optional(module: str):
+    """``module`` imported, or None when it (or something it needs) is not installed."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+def attempt(s: Setting, benchmark: str, what: str, fn: Callable[[], list[Row]]) -> list[Row]:
+    """``fn()``'s rows; if it fails, a row saying so (and ``s.failed``), so the rest goes on."""
+    try:
+        return fn()
+    except Exception as err:
+        traceback.print_exc()
+        s.failed = True
+        return [Row(benchmark, f"{what}: ERROR", "–", f"{type(err).__name__}: {err}")]
+
+
+def skipped(package: str) -> str:
+    return f"{package} not installed: skipped (pip install -e '.[bench]')"
+
+
+def random_sequences(n: int, length: int, rng: np.random.Generator) -> list[str]:
+    letters = np.frombuffer(b"ACGT", dtype=np.uint8)
+    raw = letters[rng.integers(0, 4, (n, length))]
+    return [row.tobytes().decode() for row in raw]
+
+
+def random_one_hot(n: int, length: int, generator: torch.Generator) -> torch.Tensor:
+    """``(n, 4, length)`` float32 one-hot of random bases."""
+    codes = torch.randint(0, 4, (n, length), generator=generator)
+    return torch.nn.functional.one_hot(codes, 4).transpose(1, 2).float().contiguous()
+
+
+# encoding ---------------------------------------------------------------------------------
+
+
+def bench_encoding(s: Setting) -> list[Row]:
+    """Mbp/s of seqmodels' encoders against tangermeme and a copy of the output bytes."""
+    from seqmodels import one_hot_encode, to_indices
+
+    n, length, repeats = s.sizes.sequences, 1_000, s.sizes.repeats
+    seqs = random_sequences(n, length, np.random.default_rng(0))
+    size = f"{n:,} × {length:,} bp"
+
+    def mbps(fn) -> float:
+        return n * length / seconds(fn, repeats=repeats) / 1e6
+
+    one_hot = mbps(lambda: one_hot_encode(seqs))
+    indices = mbps(lambda: to_indices(seqs))
+    # The hardware ceiling: copying as many bytes as each encoder writes, into memory
+    # already mapped (the encoders also map fresh pages for their output).
+    ceilings = {}
+    for name, shape, dtype in (
+        ("codes", (n, length), np.uint8),
+        ("one-hot", (n, 4, length), np.float32),
+    ):
+        source, target = np.ones(shape, dtype), np.zeros(shape, dtype)
+        ceilings[name] = mbps(lambda source=source, target=target: np.copyto(target, source))
+    rows = [
+        Row(
+            "encoding",
+            f"`to_indices` → uint8 (N, L), {size}",
+            f"{number(indices)} Mbp/s",
+            f"`numpy.copyto` of the uint8 output: {number(ceilings['codes'])} Mbp/s",
+            indices / ceilings["codes"],
+            Goal(">=", 0.5),
+        ),
+        Row(
+            "encoding",
+            f"`one_hot_encode` → float32 (N, 4, L), {size}",
+            f"{number(one_hot)} Mbp/s",
+            f"`numpy.copyto` of the float32 output: {number(ceilings['one-hot'])} Mbp/s",
+            one_hot / ceilings["one-hot"],
+        ),
+    ]
+    utils = optional("tangermeme.utils")
+    if utils is None:
+        for figure, goal in (("public `one_hot_encode`", 4), ("batched path", 1)):
+            rows.append(
+                Row(
+                    "encoding",
+                    f"`one_hot_encode` vs tangermeme's {figure}",
+                    f"{number(one_hot)} Mbp/s",
+                    skipped("tangermeme"),
+                    goal=Goal(">=", goal),
+                )
+            )
+        return rows
+    version = importlib.metadata.version("tangermeme")
+    threads = torch.get_num_threads()
+
+    def per_sequence():
+        return torch.stack([utils.one_hot_encode(x) for x in seqs])
+
+    def batched():  # what tangermeme.io's extract_loci encodes windows with
+        return torch.from_numpy(utils._one_hot_encode_rows(seqs, n_jobs=threads))
+
+    looped, rows_path = mbps(lambda: per_sequence().float()), mbps(lambda: batched().float())
+    native = mbps(batched)
+    rows += [
+        Row(
+            "encoding",
+            "`one_hot_encode` vs tangermeme's public `one_hot_encode`, one call per sequence, "
+            "stacked, as float32",
+            f"{number(one_hot)} Mbp/s",
+            f"tangermeme {version}: {number(looped)} Mbp/s",
+            one_hot / looped,
+            Goal(">=", 4),
+        ),
+        Row(
+            "encoding",
+            "`one_hot_encode` vs tangermeme's batched `utils._one_hot_encode_rows` "
+            f"(n_jobs={threads}), as float32",
+            f"{number(one_hot)} Mbp/s",
+            f"tangermeme {version}: {number(rows_path)} Mbp/s",
+            one_hot / rows_path,
+            Goal(">=", 1),
+        ),
+        Row(
+            "encoding",
+            "`one_hot_encode` (float32) vs the same batched path, left int8 (a quarter "
+            "of the bytes)",
+            f"{number(one_hot)} Mbp/s",
+            f"tangermeme {version}: {number(native)} Mbp/s",
+            one_hot / native,
+        ),
+    ]
+    return rows
+
+
+# pipeline and training --------------------------------------------------------------------
+
+
+def demo_datamodule(*, n_train: int | None = None):
+    """The demo configuration (default CNN, demo data) and its DataModule; with
+    ``n_train``, only the first ``n_train`` training sequences."""
+    from seqmodels.config import load_config
+    from seqmodels.data.module import SequenceDataModule
+
+    config = load_config(DEMO_CONFIG)
+    for key in ("fasta", "labels"):
+        config["data"][key] = str(ROOT / config["data"][key])
+    datamodule = SequenceDataModule.from_config(config)
+    if n_train is not None:
+        splits = dict(datamodule.splits, train=datamodule.splits["train"][:n_train])
+        datamodule = SequenceDataModule(
+            datamodule.sequences,
+            splits,
+            batch_size=datamodule.batch_size,
+            reverse_complement=datamodule.reverse_complement,
+            max_shift=datamodule.max_shift,
+            seed=datamodule.seed,
+        )
+    return config, datamodule
+
+
+def device_batches(datamodule, device: torch.device, generator: torch.Generator):
+    """The training batches as the model receives them: gathered, moved to ``device``,
+    augmented and one-hot encoded there (as the DataModule does once Lightning moves them)."""
+    from seqmodels.data.module import augment
+    from seqmodels.encoding import codes_to_one_hot
+
+    alphabet = datamodule.sequences.alphabet
+    for codes, y in datamodule.train_dataloader():
+        codes, y = codes.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        codes = augment(
+            codes,
+            alphabet,
+            reverse_complement=datamodule.reverse_complement,
+            max_shift=datamodule.max_shift,
+            generator=generator,
+        )
+        yield codes_to_one_hot(codes, alphabet), y
+
+
+def train_step(task, optimizer, x, y) -> None:
+    loss = task.loss(task(x), y)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
+def plain_optimizer(task, config) -> torch.optim.Optimizer:
+    optim = config["optim"]
+    return torch.optim.AdamW(task.parameters(), lr=optim["lr"], weight_decay=optim["weight_decay"])
+
+
+def bench_pipeline(s: Setting) -> list[Row]:
+    """Loader batches/s against training batches/s; bytes held per base once loaded."""
+    from seqmodels.data import load_sequences
+    from seqmodels.train import build_task
+
+    config, datamodule = demo_datamodule()
+    generator = torch.Generator(device=s.device).manual_seed(0)
+    n_batches = len(datamodule.train_dataloader())
+    epoch = seconds(
+        lambda: sum(1 for _ in device_batches(datamodule, s.device, generator)),
+        repeats=s.sizes.repeats,
+        sync=s.sync,
+    )
+    loader = n_batches / epoch
+
+    torch.manual_seed(0)
+    task = build_task(config, datamodule).to(s.device).train()
+    optimizer = plain_optimizer(task, config)
+    steps = s.sizes.train_steps
+    batches = []
+    for batch in device_batches(datamodule, s.device, generator):
+        batches.append(batch)
+        if len(batches) == steps:
+            break
+    train_step(task, optimizer, *batches[0])  # warm-up
+    s.sync()
+    start = time.perf_counter()
+    for x, y in batches:
+        train_step(task, optimizer, x, y)
+    s.sync()
+    training = len(batches) / (time.perf_counter() - start)
+    batch_size = datamodule.batch_size
+
+    data = config["data"]
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    sequences = load_sequences(
+        fasta=data["fasta"], labels=data["labels"], alphabet=data["alphabet"], length=data["length"]
+    )
+    held, peak = (m - before for m in tracemalloc.get_traced_memory())
+    tracemalloc.stop()
+    bases = len(sequences) * sequences.length
+    targets = sequences.targets.shape[1] if sequences.targets is not None else 0
+    demo = f"demo data ({len(sequences):,} × {sequences.length} bp, {targets} labels)"
+    return [
+        Row(
+            "pipeline",
+            f"train loader (gather, to {s.device.type}, augment, one-hot), batches of "
+            f"{batch_size}, demo data",
+            f"{number(loader)} batches/s",
+            f"default CNN (configs/cnn.yaml) training steps: {number(training)} batches/s",
+            loader / training,
+            Goal(">=", 10),
+        ),
+        Row(
+            "pipeline",
+            f"memory held after `load_sequences` (tracemalloc), {demo}",
+            f"{held / bases:.3g} bytes/base",
+            "1 byte/base (uint8 codes)",
+            held / bases,
+            Goal("<=", 1.1),
+        ),
+        Row(
+            "pipeline",
+            f"peak memory while loading (tracemalloc), {demo}",
+            f"{peak / bases:.3g} bytes/base",
+            "1 byte/base (uint8 codes)",
+            peak / bases,
+        ),
+    ]
+
+
+def epoch_timer(sync: Callable[[], None]):
+    """A Lightning callback that keeps the wall time of each training epoch in ``.times``
+    (made here so that Lightning is imported only by the benchmarks that use it)."""
+    import pytorch_lightning as pl
+
+    class EpochTimer(pl.Callback):
+        def __init__(self):
+            self.times: list[float] = []
+
+        def on_train_epoch_start(self, trainer, task) -> None:
+            sync()
+            self.start = time.perf_counter()
+
+        def on_train_epoch_end(self, trainer, task) -> None:
+            sync()
+            self.times.append(time.perf_counter() - self.start)
+
+    return EpochTimer()
+
+
+def bench_training(s: Setting) -> list[Row]:
+    """Sequences/s of seqmodels' Lightning path against a plain loop, same model and data."""
+    import pytorch_lightning as pl
+
+    from seqmodels.train import build_task
+
+    config, datamodule = demo_datamodule(n_train=s.sizes.train_sequences)
+    n = len(datamodule.splits["train"])
+    epochs = s.sizes.epochs
+    generator = torch.Generator(device=s.device).manual_seed(0)
+
+    torch.manual_seed(0)
+    task = build_task(config, datamodule).to(s.device).train()
+    optimizer = plain_optimizer(task, config)
+
+    def plain_epoch():
+        for x, y in device_batches(datamodule, s.device, generator):
+            train_step(task, optimizer, x, y)
+
+    plain = n / seconds(plain_epoch, repeats=epochs, sync=s.sync)
+
+    torch.manual_seed(0)
+    timer = epoch_timer(s.sync)
+    cuda = s.device.type == "cuda"
+    trainer = pl.Trainer(
+        max_epochs=1 + epochs,
+        accelerator="gpu" if cuda else "cpu",
+        devices=[s.device.index or 0] if cuda else 1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        limit_val_batches=0,
+        num_sanity_val_steps=0,
+        callbacks=[timer],
+    )
+    trainer.fit(build_task(config, datamodule), datamodule=datamodule)
+    lightning = n / min(timer.times[1:])
+    timed = f"fastest of {epochs} epoch{'s' if epochs > 1 else ''} after a warm-up"
+    return [
+        Row(
+            "training",
+            f"Lightning `Trainer` on `SequenceTask`, default CNN, {n:,} demo training "
+            f"sequences, {timed}",
+            f"{number(lightning)} sequences/s",
+            f"plain PyTorch loop, same model, data, augmentation and AdamW: {number(plain)}",
+            lightning / plain,
+            Goal(">=", 0.9),
+        )
+    ]
+
+
+# attribution ------------------------------------------------------------------------------
+
+
+def forward_backward(model, X, batch_size: int, sync) -> float:
+    """Seconds for one forward and backward pass (input gradients of output 0) over ``X``."""
+
+    def run():
+        for chunk in X.split(batch_size):
+            x = chunk.clone().requires_grad_(True)
+            model(x)[:, 0].sum().backward()
+
+    return seconds(run, sync=sync)
+
+
+@torch.no_grad()
+def naive_ism(model, X, batch_size: int) -> torch.Tensor:
+    """Saturation mutagenesis the plain way: every variant through the whole model, batched.
+
+    Returns ``(N, A, L)``: output 0 of each variant minus that of its sequence (zero at the
+    observed bases).
+    """
+    effects = torch.zeros_like(X)
+    for i in range(len(X)):
+        reference = model(X[i : i + 1])[0, 0]
+        position, symbol = torch.nonzero(X[i].T == 0, as_tuple=True)  # substitutions
+        for p, b in zip(position.split(batch_size), symbol.split(batch_size), strict=True):
+            variants = X[i].repeat(len(p), 1, 1)
+            rows = torch.arange(len(p), device=X.device)
+            variants[rows, :, p] = 0.0
+            variants[rows, b, p] = 1.0
+            effects[i, b, p] = model(variants)[:, 0] - reference
+    return effects
+
+
+def bench_attribution(s: Setting) -> list[Row]:
+    """Seconds per sequence of each method on a Basset-size CNN, in forward+backward units."""
+    from seqmodels.attribution import attribute
+    from seqmodels.models import build_model
+
+    length, n, n_ism = s.sizes.attribution
+    torch.manual_seed(0)
+    model = build_model("cnn", alphabet_size=4, n_outputs=BASSET_OUTPUTS, **BASSET)
+    model.eval().to(s.device).requires_grad_(False)
+    X = random_one_hot(n, length, torch.Generator().manual_seed(0)).to(s.device)
+    bs = s.batch_size
+    what = (
+        f"{n} random sequences × {length:,} bp; Basset-size CNN (filters 300/200/200, kernels "
+        f"19/11/7, dense 1000/1000), untrained; batches of {bs}"
+    )
+    unit = forward_backward(model, X, bs, s.sync) / n
+    unit_text = f"one forward+backward: {number(1e3 * unit)} ms/seq"
+    times: dict[str, float] = {}  # seconds per sequence of ``attribute``
+
+    def ours(method: str, x=X, **options) -> torch.Tensor:
+        """Time ``attribute`` (after a warm-up on one sequence) into ``times``; its result."""
+
+        def run(x):
+            return attribute(model, x, method=method, batch_size=bs, device=s.device, **options)
+
+        run(x[:1])
+        start = time.perf_counter()
+        result = run(x)
+        s.sync()
+        times[method] = (time.perf_counter() - start) / len(x)
+        return result
+
+    def in_units(method: str, name: str, goal: float, **options) -> list[Row]:
+        ours(method, **options)
+        t = times[method]
+        figure = f"{name}: time in forward+backward units; {what}"
+        value = f"{number(1e3 * t)} ms/seq"
+        return [Row("attribution", figure, value, unit_text, t / unit, Goal("<=", goal))]
+
+    rows = attempt(s, "attribution", "saliency", lambda: in_units("saliency", "saliency", 1.3))
+    rows += attempt(
+        s,
+        "attribution",
+        "integrated gradients",
+        lambda: in_units("integrated_gradients", "integrated gradients, 50 steps", 55, n_steps=50),
+    )
+    rows += attempt(
+        s,
+        "attribution",
+        "DeepLIFT-SHAP",
+        lambda: in_units("deeplift_shap", "DeepLIFT-SHAP, 20 shuffles", 30, n_shuffles=20),
+    )
+    if "deeplift_shap" in times:
+        rows += attempt(s, "attribution", "tangermeme", lambda: tangermeme_rows(model, X, times, s))
+    rows += attempt(s, "attribution", "Captum", lambda: captum_rows(model, X, times, s))
+
+    def ism() -> list[Row]:
+        x = X[:n_ism]
+        effects = ours("ism", x=x)
+        start = time.perf_counter()
+        expected = naive_ism(model, x, bs)
+        s.sync()
+        naive, t = (time.perf_counter() - start) / n_ism, times["ism"]
+        error = float((effects.to(s.device) - expected).abs().max())
+        same = error <= 1e-3 * max(float(expected.abs().max()), 1e-6)
+        check = "same effects" if same else f"EFFECTS DIFFER by up to {error:.3g}"
+        name = f"ISM, {n_ism} sequence{'s' if n_ism > 1 else ''} ({3 * length:,} variants each)"
+        return [
+            Row(
+                "attribution",
+                f"{name}: time in forward+backward units",
+                f"{number(1e3 * t)} ms/seq",
+                unit_text,
+                t / unit,
+            ),
+            Row(
+                "attribution",
+                f"{name}: `attribute(method='ism')` speed vs a naive batched ISM ({check})",
+                f"{number(1 / t)} seq/s",
+                f"naive ISM, every variant through the whole model: {number(1 / naive)} seq/s",
+                naive / t,
+                Goal(">=", 5),
+            ),
+        ]
+
+    return rows + attempt(s, "attribution", "ISM", ism)
+
+
+def tangermeme_rows(model, X, times: dict[str, float], s: Setting) -> list[Row]:
+    """DeepLIFT-SHAP speed against tangermeme's ``deep_lift_shap``, same model and batches."""
+    figure = "DeepLIFT-SHAP speed (20 shuffles) vs tangermeme's `deep_lift_shap`"
+    ours = 1 / times["deeplift_shap"]
+    goal = Goal(">=", 1.5)
+    tangermeme = optional("tangermeme.deep_lift_shap")
+    if tangermeme is None:
+        return [
+            Row("attribution", figure, f"{number(ours)} seq/s", skipped("tangermeme"), None, goal)
+        ]
+
+    def run(x):
+        with warnings.catch_warnings():  # its convergence warnings: speed is measured here
+            warnings.simplefilter("ignore")
+            tangermeme.deep_lift_shap(
+                model,
+                x,
+                target=0,
+                n_shuffles=20,
+                batch_size=s.batch_size,
+                device=s.device,
+                random_state=0,
+                warning_threshold=1e9,
+            )
+
+    run(X[:1])  # warm-up, as ours
+    theirs = len(X) / seconds(lambda: run(X), repeats=1, warmup=False, sync=s.sync)
+    version = importlib.metadata.version("tangermeme")
+    return [
+        Row(
+            "attribution",
+            f"{figure}, same model, sequences and batch size",
+            f"{number(ours)} seq/s",
+            f"tangermeme {version}: {number(theirs)} seq/s",
+            ours / theirs,
+            goal,
+        )
+    ]
+
+
+def captum_rows(model, X, times: dict[str, float], s: Setting) -> list[Row]:
+    """Speed of ``attribute`` against Captum's own classes doing the same work (no goal)."""
+    from captum.attr import DeepLift, IntegratedGradients, Saliency
+
+    from seqmodels.attribution import make_baselines
+
+    version = importlib.metadata.version("captum")
+    uniform = torch.full_like(X, 0.25)
+    references = make_baselines(X, "shuffle", n=20, random_state=0)
+
+    def shap_per_sequence():  # Captum's DeepLiftShap shares one reference set: loop instead
+        for x, refs in zip(X, references, strict=True):
+            DeepLift(model).attribute(x.expand_as(refs).contiguous(), refs, target=0)
+
+    theirs = {
+        "saliency": (lambda: Saliency(model).attribute(X, target=0, abs=False), ""),
+        "integrated_gradients": (
+            lambda: IntegratedGradients(model).attribute(
+                X, uniform, target=0, n_steps=50, internal_batch_size=s.batch_size
+            ),
+            f" (`internal_batch_size={s.batch_size}`)",
+        ),
+        "deeplift_shap": (
+            shap_per_sequence,
+            " (`DeepLift` on each sequence's 20 shuffles: `DeepLiftShap` shares one set)",
+        ),
+    }
+    rows = []
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*(hooks|required_grads|gradients).*")
+        for method, (run, note) in theirs.items():
+            if method not in times:
+                continue
+            t = seconds(run, repeats=1, warmup=False, sync=s.sync) / len(X)  # warmed by ours
+            rows.append(
+                Row(
+                    "attribution",
+                    f"{method} speed vs Captum {version}{note}",
+                    f"{number(1 / times[method])} seq/s",
+                    f"Captum: {number(1 / t)} seq/s",
+                    t / times[method],
+                )
+            )
+    return rows
+
+
+# bigwig -----------------------------------------------------------------------------------
+
+
+def track_layout(n: int, length: int, n_chroms: int = 4):
+    """Chromosome sizes and ``(chrom, start)`` of ``n`` tracks, in genome order, with gaps."""
+    per_chrom = -(-n // n_chroms)
+    step = length + length // 2
+    sizes = {f"chr{i + 1}": per_chrom * step + length for i in range(n_chroms)}
+    places = [(f"chr{i // per_chrom + 1}", (i % per_chrom) * step) for i in range(n)]
+    return sizes, places
+
+
+def bench_bigwig(s: Setting) -> list[Row]:
+    """Bases/s writing per-base float32 tracks with seqmodels against pyBigWig."""
+    import pyBigWig
+
+    from seqmodels.io.tracks import bigwig_writer
+
+    n, length = s.sizes.tracks, 1_000
+    values = np.random.default_rng(0).standard_normal((n, length)).astype(np.float32)
+    sizes, places = track_layout(n, length)
+    path = s.workdir / "bench.bw"
+
+    def ours():
+        with bigwig_writer(path, sizes) as writer:
+            for (chrom, start), v in zip(places, values, strict=True):
+                writer.add(chrom, start, v)
+
+    def theirs():
+        bw = pyBigWig.open(str(path), "w")
+        bw.addHeader(list(sizes.items()), maxZooms=10)
+        for (chrom, start), v in zip(places, values, strict=True):
+            bw.addEntries(chrom, start, values=v, span=1, step=1)
+        bw.close()
+
+    repeats, warmup = s.sizes.repeats, not s.quick
+    ours_rate = n * length / seconds(ours, repeats=repeats, warmup=warmup)
+    theirs_rate = n * length / seconds(theirs, repeats=repeats, warmup=warmup)
+    version = importlib.metadata.version("pyBigWig")
+    return [
+        Row(
+            "bigwig",
+            f"`bigwig_writer` (10 zoom levels), {n:,} tracks × {length:,} bp of random float32",
+            f"{number(ours_rate / 1e6)} Mbases/s",
+            f"pyBigWig {version} `addEntries` (fixed step, span 1, 10 zoom levels): "
+            f"{number(theirs_rate / 1e6)} Mbases/s",
+            ours_rate / theirs_rate,
+            Goal(">=", 0.8, " (stretch 2–3×)"),
+        )
+    ]
+
+
+# streaming --------------------------------------------------------------------------------
+
+
+def write_genome(path: Path, sizes: dict[str, int], rng: np.random.Generator) -> None:
+    """A FASTA of random bases, 80 to a line."""
+    letters = np.frombuffer(b"ACGT", dtype=np.uint8)
+    with open(path, "wb") as handle:
+        for chrom, size in sizes.items():
+            handle.write(f">{chrom}\n".encode())
+            rows = -(-size // 80)
+            lines = np.full((rows, 81), ord("\n"), dtype=np.uint8)
+            lines[:, :80] = letters[rng.integers(0, 4, (rows, 80))]
+            text = lines.tobytes()
+            handle.write(text[: size + size // 80] + (b"\n" if size % 80 else b""))
+
+
+def write_bed(path: Path, chrom: np.ndarray, start: np.ndarray, length: int, labels=None):
+    order = np.lexsort((start, chrom))
+    with open(path, "w") as handle:
+        handle.write("#chrom\tstart\tend" + ("\tbound" if labels is not None else "") + "\n")
+        for i in order:
+            label = f"\t{labels[i]}" if labels is not None else ""
+            handle.write(f"chr{chrom[i] + 1}\t{start[i]}\t{start[i] + length}{label}\n")
+
+
+def tiny_checkpoint(workdir: Path, genome: Path, sizes: dict[str, int], length: int) -> Path:
+    """A one-filter CNN trained for one epoch on a few intervals of ``genome``."""
+    from seqmodels.config import load_config
+    from seqmodels.train import train
+
+    rng = np.random.default_rng(1)
+    n = 256
+    chrom = rng.integers(0, len(sizes), n)
+    start = rng.integers(0, min(sizes.values()) - length, n)
+    write_bed(workdir / "train.bed", chrom, start, length, labels=rng.integers(0, 2, n))
+    config = load_config()
+    config["data"].update(
+        bed=str(workdir / "train.bed"), genome=str(genome), length=length, test_fraction=0.0
+    )
+    config["model"] = {"name": "cnn", "filters": [4], "kernel_sizes": [3], "dense": []}
+    config["trainer"].update(
+        max_epochs=1, accelerator="cpu", enable_progress_bar=False, enable_model_summary=False
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        train(config, workdir / "run")
+    return workdir / "run" / "checkpoints" / "best.ckpt"
+
+
+RSS_WRAPPER = """
+import os, subprocess, sys
+process = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(process.pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+"""Runs a command and writes its peak RSS (``ru_maxrss``) to a file. Linux carries the peak
+RSS of the process that forked a child into the child's own ``ru_maxrss`` across exec, so
+the benchmark (hundreds of MB by then) starts this small process to start the command."""
+
+
+def peak_rss(commands: list[list[str]], workdir: Path, *, together: bool):
+    """Peak resident memory (bytes) and seconds of each command, run to completion one
+    after another, or all at once when ``together``."""
+
+    def launch(i, command):
+        log, rss = workdir / f"command{i}.log", workdir / f"command{i}.rss"
+        out = open(log, "wb")  # noqa: SIM115 (closed in reap)
+        wrapped = [sys.executable, "-c", RSS_WRAPPER, str(rss), *command]
+        process = subprocess.Popen(wrapped, stdout=out, stderr=subprocess.STDOUT)
+        return process, time.perf_counter(), out, log, rss
+
+    def reap(process, start, out, log, rss):
+        process.wait()
+        elapsed = time.perf_counter() - start
+        out.close()
+        if process.returncode:
+            tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+            raise RuntimeError(f"exit status {process.returncode}: " + " / ".join(tail))
+        return int(rss.read_text()) * (1 if sys.platform == "darwin" else 1024), elapsed
+
+    if together:
+        return [reap(*r) for r in [launch(i, c) for i, c in enumerate(commands)]]
+    return [reap(*launch(i, c)) for i, c in enumerate(commands)]
+
+
+def bench_streaming(s: Setting) -> list[Row]:
+    """Peak RSS of ``seqmodels attribute`` on many intervals against 10× fewer."""
+    small, large = s.sizes.intervals
+    length = 1_000
+    rng = np.random.default_rng(0)
+    genome_size = max(large * length // 2, 200_000)  # intervals cover it twice over
+    sizes = {f"chr{i + 1}": genome_size // 4 for i in range(4)}
+    genome = s.workdir / "genome.fa"
+    write_genome(genome, sizes, rng)
+    chrom = rng.integers(0, len(sizes), large)
+    start = rng.integers(0, genome_size // 4 - length, large)
+    beds = {large: s.workdir / f"{large}.bed", small: s.workdir / f"{small}.bed"}
+    write_bed(beds[large], chrom, start, length)
+    some = rng.choice(large, small, replace=False)
+    write_bed(beds[small], chrom[some], start[some], length)
+    checkpoint = tiny_checkpoint(s.workdir, genome, sizes, length)
+
+    def command(count: int) -> list[str]:
+        options = {
+            "--checkpoint": checkpoint,
+            "--bed": beds[count],
+            "--genome": genome,
+            "--method": "saliency",
+            "--device": s.device,
+            "--out": s.workdir / f"{count}.bw",
+        }
+        flat = [str(x) for pair in options.items() for x in pair]
+        return [sys.executable, "-m", "seqmodels", "attribute", *flat]
+
+    # quick: both at once, to save a start-up; otherwise one after the other
+    (rss_small, t_small), (rss_large, t_large) = peak_rss(
+        [command(small), command(large)], s.workdir, together=s.quick
+    )
+    mb = 1 << 20
+    return [
+        Row(
+            "streaming",
+            f"peak RSS of `seqmodels attribute --method saliency` (tiny CNN, {length:,} bp "
+            f"intervals, {genome_size / 1e6:.3g} Mb random genome) over {large // small}× "
+            "the intervals",
+            f"{rss_large / mb:,.0f} MB for {large:,} intervals ({t_large:.1f} s)",
+            f"{rss_small / mb:,.0f} MB for {small:,} ({t_small:.1f} s)",
+            rss_large / rss_small,
+            Goal("<=", 1.2),
+        )
+    ]
+
+
+# accuracy ---------------------------------------------------------------------------------
+
+
+def planted_positions(sequences, motif: str, motifs_bed: Path) -> np.ndarray:
+    """Boolean ``(N, L)``: positions inside a planted instance of ``motif``."""
+    import pandas as pd
+
+    sites = pd.read_csv(motifs_bed, sep="\t", header=None, usecols=[0, 1, 2, 3])
+    sites = sites[sites[3] == motif]
+    by_chrom = dict(iter(sites.groupby(0)))
+    inside = np.zeros(sequences.codes.shape, dtype=bool)
+    for i, (chrom, start) in enumerate(zip(sequences.chrom, sequences.start, strict=True)):
+        group = by_chrom.get(chrom)
+        if group is None:
+            continue
+        hits = group[(group[1] >= start) & (group[2] <= start + sequences.length)]
+        for site_start, site_end in zip(hits[1], hits[2], strict=True):
+            inside[i, site_start - start : site_end - start] = True
+    return inside
+
+
+def bench_accuracy(s: Setting) -> list[Row]:
+    """AUROC of each method's importance track at the planted CTCF sites (demo model)."""
+    from seqmodels.attribution import METHODS, attribute, importance_track
+    from seqmodels.checkpoint import load_task
+    from seqmodels.data import load_sequences
+    from seqmodels.encoding import codes_to_one_hot
+    from seqmodels.metrics import auroc
+
+    if not s.checkpoint.exists():
+        return [
+            Row(
+                "accuracy",
+                "AUROC of attribution tracks at planted motif sites",
+                "–",
+                f"skipped: no checkpoint {s.checkpoint} (run `make demo`)",
+            )
+        ]
+    task = load_task(s.checkpoint)
+    hp = task.hparams
+    sequences = load_sequences(
+        fasta=ROOT / "data/demo/sequences.fa",
+        alphabet=hp.alphabet,
+        length=hp.length,
+        unknown=hp.unknown,
+    )
+    sequences = sequences.subset(sequences.chrom == "chr8")  # held out in configs/cnn.yaml
+    inside = planted_positions(sequences, "CTCF", ROOT / "data/demo/motifs.bed")
+    carriers = np.flatnonzero(inside.any(axis=1))[: s.sizes.carriers]
+    X = codes_to_one_hot(torch.from_numpy(sequences.codes[carriers]), sequences.alphabet)
+    truth = inside[carriers].ravel()
+    target = task.output_names.index("CTCF")
+
+    def rows_of(method: str) -> list[Row]:
+        hypothetical = attribute(
+            task.model,
+            X,
+            method=method,
+            target=target,
+            hypothetical=True,
+            n_shuffles=5 if s.quick else 20,
+            n_steps=10 if s.quick else 50,
+            batch_size=s.batch_size,
+            device=s.device,
+        )
+        track = importance_track(hypothetical, X).numpy().ravel()
+        return [
+            Row(
+                "accuracy",
+                f"{method}: AUROC of |track| (signed track) at planted CTCF sites, "
+                f"{len(carriers)} held-out carriers, demo model",
+                f"{auroc(truth, np.abs(track)):.3f} ({auroc(truth, track):.3f})",
+                "random ranking: 0.5",
+            )
+        ]
+
+    return [row for m in METHODS for row in attempt(s, "accuracy", m, lambda m=m: rows_of(m))]
+
+
+# the table --------------------------------------------------------------------------------
+
+BENCHMARKS: dict[str, Callable[[Setting], list[Row]]] = {
+    "encoding": bench_encoding,
+    "pipeline": bench_pipeline,
+    "training": bench_training,
+    "attribution": bench_attribution,
+    "bigwig": bench_bigwig,
+    "streaming": bench_streaming,
+    "accuracy": bench_accuracy,
+}
+COLUMNS = ["benchmark", "figure", "value", "baseline", "ratio", "goal", "met?"]
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    import platform
+
+    return platform.processor() or platform.machine()
+
+
+def malloc_setting() -> str:
+    value = os.environ.get("MALLOC_MMAP_THRESHOLD_")
+    return (
+        f"MALLOC_MMAP_THRESHOLD_={value}" if value is not None else "MALLOC_MMAP_THRESHOLD_ unset"
+    )
+
+
+def header(s: Setting, argv: list[str]) -> str:
+    import seqmodels
+
+    cores = os.cpu_count()
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cores
+    malloc = " ".join(
+        f"{k}={shlex.quote(os.environ[k])}"
+        for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+        if k in os.environ
+    )
+    command = " ".join(["python scripts/benchmark.py", *map(shlex.quote, argv)])
+    quick = " — quick run: the figures mean nothing" if s.quick else ""
+    device = str(s.device)
+    if s.device.type == "cuda":
+        device += f" ({torch.cuda.get_device_name(s.device)})"
+    return (
+        f"Machine: {cpu_model()}, {cores} cores ({usable} usable), torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads), device {device}, {malloc_setting()}; "
+        f"seqmodels {seqmodels.__version__}{quick}."
+        f"  \nCommand: `{(malloc + ' ') if malloc else ''}{command}`  \n"
+        "Ratio = value ÷ baseline; goals apply to the ratio."
+    )
+
+
+def markdown(rows: list[Row]) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|---|---|---:|---|---:|---|---|"]
+    for row in rows:
+        cells = [c.replace("|", "\\|").replace("\n", " ") for c in row.cells()]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of the commands it has waited for."""
+    import resource
+
+    return sum(
+        u.ru_utime + u.ru_stime
+        for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
+
+
+def run(names: list[str], s: Setting) -> list[Row]:
+    """Rows of the named sub-benchmarks; an error becomes a row and sets ``s.failed``."""
+    rows = []
+    for name in names:
+        print(f"{name} ...", file=sys.stderr, flush=True)
+        start, cpu = time.perf_counter(), cpu_seconds()
+        with contextlib.redirect_stdout(sys.stderr):  # stdout carries only the table
+            new = attempt(s, name, name, lambda name=name: BENCHMARKS[name](s))
+        for row in new:
+            print("  " + " | ".join(row.cells()[1:]), file=sys.stderr)
+        wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+        print(f"{name}: {wall:.1f} s ({cpu:.1f} s of CPU)", file=sys.stderr, flush=True)
+        rows += new
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Sub-benchmarks: " + ", ".join(BENCHMARKS) + ".",
+    )
+    parser.add_argument(
+        "benchmarks", nargs="*", metavar="BENCHMARK", help="sub-benchmarks to run (default: all)"
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: check that it runs")
+    parser.add_argument("--out", type=Path, help="also write the Markdown table here")
+    parser.add_argument("--device", help="cpu, cuda, cuda:1 … (default: CUDA when available)")
+    parser.add_argument(
+        "--batch-size", type=int, default=32, help="attribution batch size (default: 32)"
+    )
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=DEMO_CHECKPOINT,
+        help="trained demo model for 'accuracy' (default: runs/demo/checkpoints/best.ckpt)",
+    )
+    args = parser.parse_args(argv)
+    unknown = [b for b in args.benchmarks if b not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    names = [b for b in BENCHMARKS if b in args.benchmarks] if args.benchmarks else [*BENCHMARKS]
+    print(malloc_setting(), file=sys.stderr, flush=True)
+
+    from seqmodels.devices import default_device
+
+    warnings.filterwarnings("ignore", ".*does not have many workers.*")
+    for name in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="seqmodels-bench-") as workdir:
+        setting = Setting(
+            quick=args.quick,
+            sizes=QUICK if args.quick else FULL,
+            device=default_device(args.device),
+            batch_size=args.batch_size,
+            checkpoint=args.checkpoint,
+            workdir=Path(workdir),
+        )
+        rows = run(names, setting)
+        text = header(setting, argv) + "\n\n" + markdown(rows) + "\n"
+    print(text)
+    if args.out is not None:
+        from seqmodels.io.atomic import atomic_write
+
+        with atomic_write(args.out) as handle:
+            handle.write(text)
+    return 1 if setting.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Genome intervals whose sequences are read and encoded a chunk at a time, so that predicting
+or attributing over a whole BED file or a tiled genome holds one chunk of sequence in memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pyfaidx
+
+from seqmodels.alphabets import Alphabet
+from seqmodels.encoding import to_indices
+from seqmodels.errors import SeqmodelsError
+from seqmodels.io.bed import Intervals, read_sequences
+
+
+@dataclass
+class IntervalSet:
+    """Intervals of one ``length`` over a genome, in genome order, read on demand.
+
+    It answers what a :class:`~seqmodels.data.SequenceSet` answers — ``len``, ``length``,
+    ``alphabet``, ``chrom``, ``start``, ``ids_at`` and ``codes_at`` — without holding codes.
+
+    Attributes
+    ----------
+    intervals : Intervals
+        Checked against the genome (see :func:`~seqmodels.io.bed.check_intervals`).
+    genome : Path
+        Indexed genome FASTA.
+    alphabet : Alphabet
+    unknown : str
+        Policy for symbols outside the alphabet (see :func:`~seqmodels.to_indices`).
+    source : str
+        The input, for messages.
+    """
+
+    intervals: Intervals
+    genome: Path
+    alphabet: Alphabet
+    unknown: str = "error"
+    source: str = "intervals"
+
+    def __post_init__(self):
+        lengths = np.unique(self.intervals.end - self.intervals.start)
+        if len(lengths) > 1:
+            raise SeqmodelsError(f"{self.source}: intervals differ in length; resize them first")
+        order = np.lexsort((self.intervals.start, _chrom_rank(self.intervals.chrom, self._fasta)))
+        self.intervals = self.intervals.take(order)
+
+    def __len__(self) -> int:
+        return len(self.intervals)
+
+    @property
+    def length(self) -> int:
+        return int(self.intervals.end[0] - self.intervals.start[0]) if len(self) else 0
+
+    def ids_at(self, index: np.ndarray) -> list[str]:
+        """``chrom:start-end`` of the intervals at ``index``."""
+        return self.intervals.take(index).ids
+
+    @property
+    def chrom(self) -> np.ndarray:
+        return self.intervals.chrom
+
+    @property
+    def start(self) -> np.ndarray:
+        return self.intervals.start
+
+    def codes_at(self, index: np.ndarray) -> np.ndarray:
+        """Codes ``(n, L)`` of the intervals at ``index``, read from the genome now."""
+        chunk = self.intervals.take(index)
+        seqs = read_sequences(self._fasta, chunk)
+        try:
+            return to_indices(seqs, self.alphabet, unknown=self.unknown, names=chunk.ids)
+        except SeqmodelsError as err:
+            raise SeqmodelsError(f"{self.source}: {err}") from None
+
+    @cached_property
+    def _fasta(self) -> pyfaidx.Fasta:
+        return pyfaidx.Fasta(str(self.genome), as_raw=True, sequence_always_upper=False)
+
+
+def _chrom_rank(chrom: np.ndarray, fasta: pyfaidx.Fasta) -> np.ndarray:
+    """Position of each chromosome in the genome's index."""
+    rank = {name: i for i, name in enumerate(fasta.keys())}
+    return np.array([rank[c] for c in chrom], dtype=np.int64)

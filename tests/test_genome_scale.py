@@ -1,0 +1,106 @@
+"""Genome scale: tiles, inputs read a chunk at a time, and work sharded over DDP processes,
+each giving the same output as one process over inputs held in memory."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pyBigWig
+import pytest
+
+from seqmodels import SeqmodelsError
+from seqmodels.checkpoint import load_task
+from seqmodels.cli import main
+from seqmodels.io.bed import tile_intervals
+from seqmodels.predict import load_inputs, open_inputs
+
+
+def test_tiles_cover_every_base_and_end_at_the_region_end():
+    tiles = tile_intervals({"a": 1000, "b": 250}, 300, 200)
+    assert list(zip(tiles.chrom, tiles.start, tiles.end, strict=True)) == [
+        ("a", 0, 300),
+        ("a", 200, 500),
+        ("a", 400, 700),
+        ("a", 600, 900),
+        ("a", 700, 1000),  # the last window ends at the chromosome end
+        ("b", 0, 300),  # shorter than the window: one window, padded with N when read
+    ]
+    region = tile_intervals({"a": 1000}, 300, 300, ["a:100-700"])
+    assert list(region.start) == [100, 400] and list(region.end) == [400, 700]
+    with pytest.raises(SeqmodelsError, match="not within a chromosome"):
+        tile_intervals({"a": 1000}, 300, 300, ["a:900-1200"])
+
+
+def test_intervals_read_a_chunk_at_a_time_equal_the_ones_held_in_memory(tiny_run):
+    task = load_task(tiny_run / "run/checkpoints/best.ckpt")
+    held = load_inputs(task, bed=tiny_run / "x.bed", genome=tiny_run / "genome.fa")
+    streamed = open_inputs(task, bed=tiny_run / "x.bed", genome=tiny_run / "genome.fa")
+    assert len(streamed) == len(held) and streamed.length == held.length
+    index = np.array([0, 5, len(held) - 1])
+    np.testing.assert_array_equal(streamed.codes_at(index), held.codes[index])
+    assert streamed.ids_at(index) == [held.ids[i] for i in index]
+
+
+def run(tiny_run, command, *options):
+    """``seqmodels COMMAND`` on the fixture's checkpoint and genome."""
+    checkpoint = str(tiny_run / "run/checkpoints/best.ckpt")
+    argv = [command, "--checkpoint", checkpoint, "--genome", str(tiny_run / "genome.fa")]
+    return main(argv + [str(option) for option in options])
+
+
+def test_predict_over_tiles_equals_predict_over_the_same_bed(tiny_run, tmp_path):
+    tiles = tile_intervals({"chr2": 400}, 20, 7, ["chr2:13-200"])
+    bed = pd.DataFrame({"chrom": tiles.chrom, "start": tiles.start, "end": tiles.end})
+    bed.to_csv(tmp_path / "tiles.bed", sep="\t", header=False, index=False)
+    tiled, listed = tmp_path / "tiled.tsv", tmp_path / "listed.tsv"
+    assert run(tiny_run, "predict", "--tile", 7, "--region", "chr2:13-200", "--out", tiled) == 0
+    assert run(tiny_run, "predict", "--bed", tmp_path / "tiles.bed", "--out", listed) == 0
+    tiled, listed = pd.read_csv(tiled, sep="\t"), pd.read_csv(listed, sep="\t")
+    assert tiled["id"].iloc[0] == "chr2:13-33" and len(tiled) == len(tiles)
+    pd.testing.assert_frame_equal(tiled, listed)
+
+
+def test_attribute_in_small_chunks_writes_the_same_bigwig(tiny_run, tmp_path):
+    small, large = tmp_path / "small.bw", tmp_path / "large.bw"
+    for out, chunk in ((small, 3), (large, 1000)):
+        status = run(
+            tiny_run, "attribute", "--tile", 10, "--method", "deeplift", "--target", "bound",
+            "--chunk-size", chunk, "--out", out,
+        )  # fmt: skip
+        assert status == 0
+    small, large = pyBigWig.open(str(small)), pyBigWig.open(str(large))
+    for chrom in ("chr1", "chr2", "chr3"):
+        values = np.array(small.values(chrom, 0, 400))
+        assert np.isfinite(values).all() and np.abs(values).sum() > 0
+        np.testing.assert_array_equal(values, large.values(chrom, 0, 400))
+
+
+@pytest.mark.slow  # starts two DDP processes for each command (about 20 s)
+def test_two_ddp_processes_write_what_one_process_writes(tiny_run, tmp_path):
+    checkpoint = str(tiny_run / "run/checkpoints/best.ckpt")
+    common = ["--checkpoint", checkpoint, "--genome", str(tiny_run / "genome.fa")]
+    jobs = {
+        "predict": ["--bed", str(tiny_run / "x.bed"), "--chunk-size", "5"],
+        "attribute": ["--tile", "10", "--chunk-size", "7", "--method", "deeplift_shap"],
+    }
+    suffix = {"predict": ".tsv", "attribute": ".bw"}
+    for command, options in jobs.items():
+        outputs = {}
+        for devices in (1, 2):
+            out = tmp_path / f"{command}{devices}{suffix[command]}"
+            argv = [sys.executable, "-m", "seqmodels", command, *common, *options]
+            argv += ["--devices", str(devices), "--device", "cpu", "--out", str(out)]
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+            assert done.returncode == 0, done.stderr[-2000:]
+            outputs[devices] = out
+        assert "distributed_backend=gloo" in done.stderr
+        assert not list(tmp_path.glob(".*parts"))  # the shards' results are cleaned up
+        if command == "predict":
+            one, two = (pd.read_csv(outputs[d], sep="\t") for d in (1, 2))
+            assert len(one) == 114
+            pd.testing.assert_frame_equal(one, two)
+        else:
+            one, two = (pyBigWig.open(str(outputs[d])) for d in (1, 2))
+            for chrom in ("chr1", "chr2", "chr3"):
+                np.testing.assert_array_equal(one.values(chrom, 0, 400), two.values(chrom, 0, 400))
