@@ -145,38 +145,6 @@ def test_npz_layout_is_what_modisco_reads(tmp_path):
     )
 
 
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory):
-    """A briefly trained model on the tiny genome's intervals."""
-    from seqmodels.config import load_config
-    from seqmodels.train import train
-
-    path = tmp_path_factory.mktemp("run")
-    genome = path / "genome.fa"
-    rng = np.random.default_rng(0)
-    chroms = {name: "".join(rng.choice(list("ACGT"), 400)) for name in ("chr1", "chr2", "chr3")}
-    genome.write_text("".join(f">{c}\n{s}\n" for c, s in chroms.items()))
-    lines = [
-        f"{c}\t{s}\t{s + 20}\t{int(i % 2)}"
-        for i, (c, s) in enumerate((c, s) for c in chroms for s in range(0, 380, 10))
-    ]
-    (path / "x.bed").write_text("#chrom\tstart\tend\tbound\n" + "\n".join(lines) + "\n")
-    config = load_config()
-    config["data"].update(
-        bed=str(path / "x.bed"),
-        genome=str(genome),
-        length=20,
-        val_chroms=["chr2"],
-        test_chroms=["chr3"],
-    )
-    config["model"] = {"name": "cnn", "filters": [4], "kernel_sizes": [3], "dense": []}
-    config["trainer"].update(
-        max_epochs=1, accelerator="cpu", enable_progress_bar=False, enable_model_summary=False
-    )
-    train(config, path / "run")
-    return path
-
-
 def run_attribute(run, *options) -> int:
     """``seqmodels attribute`` on the fixture's checkpoint, BED and genome."""
     return main(
@@ -193,9 +161,9 @@ def run_attribute(run, *options) -> int:
     )
 
 
-def test_cli_attribute_writes_a_bigwig_over_bed_intervals(checkpoint, tmp_path):
+def test_cli_attribute_writes_a_bigwig_over_bed_intervals(tiny_run, tmp_path):
     out = tmp_path / "x.bw"
-    status = run_attribute(checkpoint, "--method", "deeplift", "--target", "bound", "--out", out)
+    status = run_attribute(tiny_run, "--method", "deeplift", "--target", "bound", "--out", out)
     assert status == 0
     bw = pyBigWig.open(str(out))
     assert bw.chroms() == {"chr1": 400, "chr2": 400, "chr3": 400}
@@ -203,8 +171,203 @@ def test_cli_attribute_writes_a_bigwig_over_bed_intervals(checkpoint, tmp_path):
     assert np.isfinite(values).all() and np.abs(values).sum() > 0
 
 
-def test_cli_attribute_rejects_an_unknown_target(checkpoint, tmp_path, capsys):
-    status = run_attribute(checkpoint, "--target", "CTCF", "--out", tmp_path / "x.bw")
+def test_cli_attribute_rejects_an_unknown_target(tiny_run, tmp_path, capsys):
+    status = run_attribute(tiny_run, "--target", "CTCF", "--out", tmp_path / "x.bw")
     assert status == 2
     assert "--target 'CTCF': not one of bound or 0–0" in capsys.readouterr().err
     assert not (tmp_path / "x.bw").exists()
+
+
+# bigWig layout, read back with pyBigWig: several chromosomes (header order not sorted),
+# overlapping and touching tracks, gaps, a track of zeros, tracks past either chromosome end.
+GENOME = {"chr2": 30_000, "chr10": 20_000, "chrM": 1_000}
+
+
+def genome_tracks():
+    rng = np.random.default_rng(0)
+
+    def track(n):
+        return rng.normal(0, 1, n).astype(np.float32)
+
+    adds = [("chr2", start, track(1000)) for start in range(-300, 10_000, 500)]  # overlapping
+    adds += [("chr2", start, track(1000)) for start in range(12_000, 20_000, 1000)]  # touching
+    adds += [("chr2", 21_000, np.zeros(1000, dtype=np.float32))]
+    adds += [("chr2", 23_000, track(1000)), ("chr2", 24_500, track(1000))]
+    adds += [("chr2", 29_500, track(1000))]  # past the end
+    long = track(12_000)  # several data blocks in one run
+    long[5000:7000] = 0
+    adds += [("chr10", 0, long), ("chr10", 15_000, np.full(1000, 0.5))]  # float64 input
+    return adds  # chrM: nothing
+
+
+def expected_values(adds, sizes):
+    """Per-base means (float32) per chromosome; NaN where no track covers a base."""
+    sums = {chrom: np.zeros(size) for chrom, size in sizes.items()}
+    counts = {chrom: np.zeros(size) for chrom, size in sizes.items()}
+    for chrom, start, values in adds:
+        lo, hi = max(start, 0), min(start + len(values), sizes[chrom])
+        sums[chrom][lo:hi] += values[lo - start : hi - start]
+        counts[chrom][lo:hi] += 1
+    with np.errstate(invalid="ignore"):
+        return {c: (sums[c] / counts[c]).astype(np.float32) for c in sizes}
+
+
+def write_genome(path, adds=None, **options):
+    with bigwig_writer(path, GENOME, **options) as writer:
+        for chrom, start, values in genome_tracks() if adds is None else adds:
+            writer.add(chrom, start, values)
+    return pyBigWig.open(str(path))
+
+
+@pytest.fixture
+def small_layout(monkeypatch):
+    """Tiny blocks, batches and index nodes, so that a small file has deep trees."""
+    from seqmodels.io import bigwig
+
+    for name, value in [
+        ("_BATCH_VALUES", 700),
+        ("_BLOCK_ITEMS", 97),
+        ("_ZOOM_ITEMS", 5),
+        ("_NODE_ITEMS", 3),
+        ("_TASK_BLOCKS", 2),
+    ]:
+        monkeypatch.setattr(bigwig, name, value)
+
+
+@pytest.mark.parametrize("layout", ["default", "small"])
+@pytest.mark.parametrize("threads", [1, 3])
+def test_bigwig_reads_back_every_base_exactly(tmp_path, request, layout, threads):
+    if layout == "small":
+        request.getfixturevalue("small_layout")
+    expected = expected_values(genome_tracks(), GENOME)
+    bw = write_genome(tmp_path / "t.bw", threads=threads)
+    assert list(bw.chroms().items()) == list(GENOME.items())  # ids in header order
+    for chrom, size in GENOME.items():
+        np.testing.assert_array_equal(
+            np.array(bw.values(chrom, 0, size), np.float32), expected[chrom]
+        )
+    assert (bw.values("chr2", 21_000, 22_000) == np.zeros(1000)).all()  # zeros kept, not missing
+    assert bw.values("chr2", 29_999, 30_000)[0] == expected["chr2"][-1]  # last base
+    assert np.isnan(bw.values("chrM", 0, 1000)).all()
+    intervals = bw.intervals("chr2", 23_990, 24_510)  # the gap 24,000–24,500 has no entry
+    assert intervals[9][:2] == (23_999, 24_000) and intervals[10][:2] == (24_500, 24_501)
+    bw.close()
+
+
+@pytest.mark.parametrize(("compression", "zooms"), [("rle", 10), ("zlib", 10), ("none", 0)])
+def test_bigwig_header_matches_pybigwig_s_own_writer(tmp_path, compression, zooms):
+    expected = expected_values(genome_tracks(), GENOME)
+    ours = write_genome(tmp_path / "ours.bw", compression=compression, zooms=zooms)
+    theirs = pyBigWig.open(str(tmp_path / "theirs.bw"), "w")
+    theirs.addHeader(list(GENOME.items()), maxZooms=0)
+    for chrom, values in expected.items():
+        covered = np.flatnonzero(np.diff(np.concatenate([[0], ~np.isnan(values), [0]])))
+        for begin, end in zip(covered[::2], covered[1::2], strict=True):
+            theirs.addEntries(chrom, int(begin), values=values[begin:end], span=1, step=1)
+    theirs.close()
+    theirs = pyBigWig.open(str(tmp_path / "theirs.bw"))
+    levels = 7 if zooms else 0  # 16, 64, ..., 65,536 bases
+    assert ours.header() == {**theirs.header(), "nLevels": levels}
+    assert ours.header()["nBasesCovered"] == sum((~np.isnan(v)).sum() for v in expected.values())
+    for chrom, size in GENOME.items():
+        assert (
+            ours.values(chrom, 0, size, numpy=True).tobytes()
+            == theirs.values(chrom, 0, size, numpy=True).tobytes()
+        )
+        for stat in ("mean", "min", "max", "coverage", "std"):
+            np.testing.assert_allclose(
+                np.array(ours.stats(chrom, type=stat, exact=True), float),
+                np.array(theirs.stats(chrom, type=stat, exact=True), float),
+            )
+
+
+def zoom_mean(values, size, start, end):
+    """What a reader computes from zoom records of ``size`` bases over ``[start, end)``.
+
+    Each record spans the covered bases of one bin (first to last) and is weighted by the
+    fraction of it inside the query, as libBigWig does.
+    """
+    total = weight = 0.0
+    for bin_start in range(0, len(values), size):
+        chunk = values[bin_start : bin_start + size]
+        covered = np.flatnonzero(~np.isnan(chunk))
+        if not len(covered):
+            continue
+        lo, hi = bin_start + covered[0], bin_start + covered[-1] + 1
+        overlap = min(hi, end) - max(lo, start)
+        if overlap > 0:
+            total += np.nansum(chunk.astype(np.float64)) * overlap / (hi - lo)
+            weight += len(covered) * overlap / (hi - lo)
+    return total / weight
+
+
+@pytest.mark.parametrize("layout", ["default", "small"])
+def test_bigwig_zoom_levels_summarize_the_values(tmp_path, request, layout):
+    if layout == "small":
+        request.getfixturevalue("small_layout")
+    expected = expected_values(genome_tracks(), GENOME)
+    bw = write_genome(tmp_path / "t.bw")
+    assert bw.header()["nLevels"] == 7
+    for chrom in ("chr2", "chr10"):
+        values = expected[chrom]
+        # Bins of twice a zoom level's size, aligned to it: the zoom records give exact stats.
+        for size in (16, 64, 256, 1024, 4096):
+            n_bins = len(values) // (2 * size)
+            end = n_bins * 2 * size
+            for stat in ("mean", "min", "max", "coverage", "std"):
+                zoomed = bw.stats(chrom, 0, end, type=stat, nBins=n_bins)
+                exact = bw.stats(chrom, 0, end, type=stat, nBins=n_bins, exact=True)
+                np.testing.assert_allclose(
+                    np.array(zoomed, float), np.array(exact, float), rtol=1e-4, atol=1e-5
+                )
+        # A window that cuts records: weighted by their share inside it (level 16 here).
+        windows = {"chr2": [100, 12_345, 19_990, 23_950, 24_470], "chr10": [5003, 11_950, 14_950]}
+        for start in windows[chrom]:
+            zoomed = bw.stats(chrom, start, start + 100, type="mean")[0]
+            assert zoomed == pytest.approx(zoom_mean(values, 16, start, start + 100), rel=1e-5)
+    bw.close()
+
+
+def test_bigwig_of_many_chromosomes_and_of_none_written(tmp_path):
+    sizes = {f"s{i}": 50 + i for i in range(1000)}  # a chromosome tree of several nodes
+    with bigwig_writer(tmp_path / "many.bw", sizes) as writer:
+        for i in range(0, 1000, 7):
+            writer.add(f"s{i}", 10, np.arange(20, dtype=np.float32) - 5)
+    bw = pyBigWig.open(str(tmp_path / "many.bw"))
+    assert list(bw.chroms().items()) == list(sizes.items())
+    for i in range(0, 1000, 7):
+        np.testing.assert_array_equal(bw.values(f"s{i}", 10, 30), np.arange(20) - 5)
+    assert np.isnan(bw.values("s1", 0, 51)).all()
+    bw.close()
+
+    with bigwig_writer(tmp_path / "empty.bw", SIZES):
+        pass
+    bw = pyBigWig.open(str(tmp_path / "empty.bw"))
+    assert bw.chroms() == SIZES and bw.header()["nBasesCovered"] == 0
+    assert np.isnan(bw.values("chrA", 0, 40)).all()
+    bw.close()
+
+
+def test_bigwig_writer_rejects_tracks_out_of_order_or_past_the_end(tmp_path):
+    from seqmodels.io.bigwig import BigWigWriter
+
+    writer = BigWigWriter(tmp_path / "t.bw", SIZES)
+    writer.write("chrA", 0, np.ones(5, dtype=np.float32))
+    with pytest.raises(ValueError, match="out of order"):
+        writer.write("chrB", 0, np.ones(5, dtype=np.float32))  # chrB comes before chrA
+    with pytest.raises(ValueError, match="past the end"):
+        writer.write("chrA", 38, np.ones(5, dtype=np.float32))
+    writer.abort()
+
+
+def test_bigwig_bytes_do_not_depend_on_batches_or_threads(tmp_path, monkeypatch):
+    from seqmodels.io import bigwig
+
+    write_genome(tmp_path / "one.bw", threads=1).close()
+    monkeypatch.setattr(bigwig, "_BATCH_VALUES", 700)  # runs and zoom bins cut across batches
+    monkeypatch.setattr(bigwig, "_TASK_BLOCKS", 1)
+    write_genome(tmp_path / "many.bw", threads=3).close()
+    one, many = (tmp_path / "one.bw").read_bytes(), (tmp_path / "many.bw").read_bytes()
+    summary = slice(64 + 24 * 10, 64 + 24 * 10 + 40)  # sums may differ in the last bit
+    assert len(one) == len(many) and one[: summary.start] == many[: summary.start]
+    assert one[summary.stop :] == many[summary.stop :]

@@ -3,7 +3,8 @@
 Tracks arrive in genome order (chromosomes in header order, then by start); where intervals
 overlap, the values are averaged. Positions are final once a later interval starts past them,
 so only the overlapping stretch is ever held in memory. Output goes to a temporary file,
-renamed when the writer closes without error.
+renamed when the writer closes without error. bigWig files are written by
+:class:`~seqmodels.io.bigwig.BigWigWriter`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
-import pyBigWig
 
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.atomic import atomic_path, atomic_write
+from seqmodels.io.bigwig import BigWigWriter
 
 
 class TrackMerger:
@@ -28,84 +29,109 @@ class TrackMerger:
         Chromosomes in output order, with their lengths; positions outside are dropped.
     emit : callable
         ``emit(chrom, start, values)`` receives each run of consecutive covered positions,
-        in genome order.
+        in genome order, as float32; consecutive runs may touch.
     """
 
     def __init__(self, chrom_sizes: dict[str, int], emit: Callable[[str, int, np.ndarray], None]):
         self.chrom_sizes, self.emit = dict(chrom_sizes), emit
         self.order = {chrom: i for i, chrom in enumerate(self.chrom_sizes)}
         self.chrom: str | None = None
-        self.offset = 0  # genome position of buffer index 0
-        self.sums = np.zeros(0, dtype=np.float64)
-        self.counts = np.zeros(0, dtype=np.int32)
+        self.length = 0  # of self.chrom
+        # Buffered positions [offset, offset + size) sit at buffer[head : head + size]. As
+        # tracks come sorted by start, every buffered position is covered.
+        self.offset = self.head = self.size = 0
+        self.sums = np.zeros(1 << 14, dtype=np.float64)
+        self.counts = np.zeros(1 << 14, dtype=np.int32)
         self.last = (-1, -1)
 
     def add(self, chrom: str, start: int, values: np.ndarray) -> None:
         """Add a track starting at 0-based ``start``; calls must come in genome order."""
-        if chrom not in self.order:
+        rank = self.order.get(chrom)
+        if rank is None:
             raise SeqmodelsError(f"chromosome {chrom!r} is not in the chromosome sizes")
-        key = (self.order[chrom], start)
+        key = (rank, start)
         if key < self.last:
             raise ValueError("tracks must be added in genome order")
         self.last = key
         if chrom != self.chrom:
             self._flush(None)
-            self.chrom, self.offset = chrom, start
-            self.sums, self.counts = self.sums[:0], self.counts[:0]
-        self._flush(start)
-        lo, hi = max(start, 0), min(start + len(values), self.chrom_sizes[chrom])
+            self.chrom, self.length = chrom, self.chrom_sizes[chrom]
+        else:
+            self._flush(start)
+        values = np.asarray(values)
+        lo, hi = max(start, 0), min(start + len(values), self.length)
         if hi <= lo:
             return
-        if not len(self.sums):
-            self.offset = lo
-        values = np.asarray(values, dtype=np.float64)[lo - start : hi - start]
-        if not np.isfinite(values).all():
+        values = values[lo - start : hi - start]
+        # A sum carries any NaN or infinity along; only if it is not finite, look closer.
+        if not np.isfinite(values.sum()) and not np.isfinite(values).all():
             raise SeqmodelsError(f"non-finite values in the track at {chrom}:{start}")
-        end = hi - self.offset
-        if end > len(self.sums):
-            grow = end - len(self.sums)
-            self.sums = np.concatenate([self.sums, np.zeros(grow)])
-            self.counts = np.concatenate([self.counts, np.zeros(grow, dtype=np.int32)])
-        self.sums[lo - self.offset : end] += values
-        self.counts[lo - self.offset : end] += 1
+        if not self.size:
+            self.offset = lo
+        end = hi - self.offset  # lo == self.offset: the buffer was flushed up to ``start``
+        if self.head + end > len(self.sums):
+            self._make_room(end)
+        h, old = self.head, min(self.size, end)
+        self.sums[h : h + old] += values[:old]
+        self.counts[h : h + old] += 1
+        if end > old:
+            self.sums[h + old : h + end] = values[old:]
+            self.counts[h + old : h + end] = 1
+            self.size = end
 
     def close(self) -> None:
         """Hand on what is left."""
         self._flush(None)
 
+    def _make_room(self, needed: int) -> None:
+        """Move the buffered positions to the front, growing the buffer to hold ``needed``."""
+        capacity = len(self.sums)
+        while capacity < needed:
+            capacity *= 2
+        h, n = self.head, self.size
+        if capacity > len(self.sums):
+            sums, counts = np.zeros(capacity), np.zeros(capacity, dtype=np.int32)
+            sums[:n], counts[:n] = self.sums[h : h + n], self.counts[h : h + n]
+            self.sums, self.counts = sums, counts
+        else:
+            self.sums[:n] = self.sums[h : h + n].copy()
+            self.counts[:n] = self.counts[h : h + n].copy()
+        self.head = 0
+
     def _flush(self, before: int | None) -> None:
         """Hand on the buffered positions before genome position ``before`` (all if None)."""
-        if self.chrom is None or not len(self.sums):
-            return
-        n = len(self.sums) if before is None else min(max(before - self.offset, 0), len(self.sums))
+        n = self.size if before is None else min(max(before - self.offset, 0), self.size)
         if n == 0:
             return
-        counts, sums = self.counts[:n], self.sums[:n]
-        covered = counts > 0
-        edges = np.flatnonzero(np.diff(np.concatenate([[0], covered.astype(np.int8), [0]])))
-        means = np.divide(sums, counts, out=np.zeros(n), where=covered).astype(np.float32)
-        for begin, end in zip(edges[::2], edges[1::2], strict=True):
-            self.emit(self.chrom, self.offset + int(begin), means[begin:end])
-        self.sums, self.counts = self.sums[n:], self.counts[n:]
-        self.offset += n
+        h = self.head
+        means = (self.sums[h : h + n] / self.counts[h : h + n]).astype(np.float32)
+        self.emit(self.chrom, self.offset, means)
+        self.head, self.size, self.offset = h + n, self.size - n, self.offset + n
 
 
 @contextlib.contextmanager
-def bigwig_writer(path: str | Path, chrom_sizes: dict[str, int]) -> Iterator[TrackMerger]:
-    """A :class:`TrackMerger` writing a bigWig (pyBigWig, zoom levels kept) atomically."""
+def bigwig_writer(
+    path: str | Path,
+    chrom_sizes: dict[str, int],
+    *,
+    zooms: int = 10,
+    compression: str = "rle",
+    threads: int | None = None,
+) -> Iterator[TrackMerger]:
+    """A :class:`TrackMerger` writing a bigWig atomically.
+
+    ``zooms``, ``compression`` and ``threads`` are :class:`BigWigWriter`'s: by default ten
+    zoom levels at most, zlib's run-length strategy, and a thread per CPU (up to 4).
+    """
     with atomic_path(path) as tmp:
-        bw = pyBigWig.open(str(tmp), "w")
+        bw = BigWigWriter(tmp, chrom_sizes, zooms=zooms, compression=compression, threads=threads)
         try:
-            bw.addHeader(list(chrom_sizes.items()), maxZooms=10)
-
-            def emit(chrom: str, start: int, values: np.ndarray) -> None:
-                bw.addEntries(chrom, start, values=values, span=1, step=1)
-
-            merger = TrackMerger(chrom_sizes, emit)
+            merger = TrackMerger(chrom_sizes, bw.write)
             yield merger
             merger.close()
-        finally:
             bw.close()
+        finally:
+            bw.abort()
 
 
 @contextlib.contextmanager
