@@ -1,9 +1,17 @@
-"""In-silico saturation mutagenesis: every single-symbol substitution, batched."""
+"""In-silico saturation mutagenesis: every single-symbol substitution, batched, recomputing
+only what each substitution changes where the model allows it."""
 
 from __future__ import annotations
 
+import logging
+
 import torch
 from torch import nn
+
+from seqmodels.attribution.fast_ism import WindowedModel
+from seqmodels.devices import model_on
+
+log = logging.getLogger("seqmodels")
 
 
 @torch.no_grad()
@@ -11,32 +19,87 @@ def saturation_mutagenesis(
     model: nn.Module,
     X: torch.Tensor,
     *,
-    target: int,
-    batch_size: int,
+    target: int = 0,
+    batch_size: int = 32,
     window: tuple[int, int] | None = None,
+    fast: bool = True,
 ) -> torch.Tensor:
-    """Change in output ``target`` for every substitution, ``(B, A, L)``.
+    """Change in output ``target`` for every single-symbol substitution.
 
-    Entry ``[i, a, l]`` is ``f(x_i with symbol a at l) − f(x_i)``: zero at the observed
-    symbol, and zero outside ``window = (start, end)`` when one is given. Variants are made
-    a batch at a time, so memory stays at ``batch_size`` sequences.
+    Parameters
+    ----------
+    model : nn.Module
+        Maps ``(N, A, L)`` to ``(N, T)``; run in eval mode on ``X``'s device, and left as
+        found.
+    X : torch.Tensor, shape (N, A, L)
+        One-hot sequences (columns of all 0.25 or all zeros, for N or a gap, are allowed).
+    target : int
+        Output index.
+    batch_size : int
+        Variants per pass when recomputed in full; when fast, the sequences whose reference
+        activations are kept at once, and a pass of variants takes about their memory.
+    window : (int, int), optional
+        Mutate only positions ``start … end − 1``.
+    fast : bool
+        Recompute only the positions each substitution can change (see
+        :mod:`seqmodels.attribution.fast_ism`) where the model allows it; the results are
+        the same up to float rounding. False recomputes every variant in full.
+
+    Returns
+    -------
+    torch.Tensor, shape (N, A, L)
+        Entry ``[i, a, l]`` is ``f(x_i with symbol a at l) − f(x_i)``: zero where that is
+        ``x_i`` itself (the observed symbol) and outside ``window``.
     """
-    n, size, length = X.shape
-    start, end = window or (0, length)
-    positions = torch.arange(start, end, device=X.device)
-    reference = model(X)[:, target]
+    seq, symbol, position = _substitutions(X, window)
+    with model_on(model, X.device):
+        reference = torch.cat([model(x)[:, target] for x in X.split(batch_size)])
+        windowed = WindowedModel.compile(model) if fast else None
+        if windowed is not None:
+            outputs = windowed.outputs(
+                X, seq, position, symbol, target=target, batch_size=batch_size
+            )
+        else:
+            if fast:
+                log.debug(
+                    "fast ISM does not apply to %s: recomputing variants in full",
+                    type(model).__name__,
+                )
+            outputs = _full_outputs(model, X, seq, position, symbol, target, batch_size)
     effects = torch.zeros_like(X)
-    # variant k: sequence k // (W·A), position (k // A) % W, symbol k % A
-    total = n * len(positions) * size
-    for first in range(0, total, batch_size):
-        k = torch.arange(first, min(first + batch_size, total), device=X.device)
-        seq, pos, symbol = (
-            k // (len(positions) * size),
-            positions[(k // size) % len(positions)],
-            k % size,
-        )
-        variants = X[seq].clone()
-        variants[torch.arange(len(k), device=X.device), :, pos] = 0.0
-        variants[torch.arange(len(k), device=X.device), symbol, pos] = 1.0
-        effects[seq, symbol, pos] = model(variants)[:, target] - reference[seq]
+    effects[seq, symbol, position] = outputs - reference[seq]
     return effects
+
+
+def _substitutions(
+    X: torch.Tensor, window: tuple[int, int] | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Every single-symbol substitution that changes ``X``, as ``(seq, symbol, position)``
+    index tensors of shape ``(V,)`` ordered by sequence, then position, then symbol.
+
+    Parameters
+    ----------
+    X : torch.Tensor, shape (N, A, L)
+    window : (int, int), optional
+        Only positions ``start … end − 1``.
+    """
+    start, end = window or (0, X.shape[-1])
+    columns = X[..., start:end]
+    # symbol a at l leaves x unchanged where the column is exactly one-hot on a
+    unchanged = (columns == 1) & ((columns != 0).sum(dim=1, keepdim=True) == 1)
+    seq, position, symbol = torch.nonzero(~unchanged.transpose(1, 2), as_tuple=True)
+    return seq, symbol, position + start
+
+
+def _full_outputs(model, X, seq, position, symbol, target, batch_size) -> torch.Tensor:
+    """Output ``target`` for each variant, each run through the whole model, ``(V,)``."""
+    outputs = []
+    for s, p, a in zip(
+        seq.split(batch_size), position.split(batch_size), symbol.split(batch_size), strict=True
+    ):
+        variants = X[s]
+        rows = torch.arange(len(s), device=X.device)
+        variants[rows, :, p] = 0.0
+        variants[rows, a, p] = 1.0
+        outputs.append(model(variants)[:, target])
+    return torch.cat(outputs) if outputs else X.new_zeros(0)
