@@ -230,6 +230,7 @@ def small_layout(monkeypatch):
         ("_ZOOM_ITEMS", 5),
         ("_NODE_ITEMS", 3),
         ("_TASK_BLOCKS", 2),
+        ("_CHUNK_BLOCKS", 2),
     ]:
         monkeypatch.setattr(bigwig, name, value)
 
@@ -366,8 +367,45 @@ def test_bigwig_bytes_do_not_depend_on_batches_or_threads(tmp_path, monkeypatch)
     write_genome(tmp_path / "one.bw", threads=1).close()
     monkeypatch.setattr(bigwig, "_BATCH_VALUES", 700)  # runs and zoom bins cut across batches
     monkeypatch.setattr(bigwig, "_TASK_BLOCKS", 1)
+    monkeypatch.setattr(bigwig, "_CHUNK_BLOCKS", 1)  # zoom levels built a block at a time
     write_genome(tmp_path / "many.bw", threads=3).close()
     one, many = (tmp_path / "one.bw").read_bytes(), (tmp_path / "many.bw").read_bytes()
     summary = slice(64 + 24 * 10, 64 + 24 * 10 + 40)  # sums may differ in the last bit
     assert len(one) == len(many) and one[: summary.start] == many[: summary.start]
     assert one[summary.stop :] == many[summary.stop :]
+
+
+@pytest.mark.usefixtures("small_layout")
+def test_bigwig_zoom_records_are_not_all_held_in_memory(tmp_path, monkeypatch):
+    """Zoom records are joined a batch or a chunk at a time, by way of scratch files."""
+    from seqmodels.io import bigwig
+
+    sizes = {"chrA": 100_000, "chrB": 60_000}
+    runs = [(c, start) for c, size in sizes.items() for start in range(7, size - 50, 80)]
+    joined = []  # how many records each join of zoom records was given
+    join_bins = bigwig._join_bins
+
+    def counting_join_bins(records, size):
+        joined.append(len(records))
+        return join_bins(records, size)
+
+    monkeypatch.setattr(bigwig, "_join_bins", counting_join_bins)
+    writer = bigwig.BigWigWriter(tmp_path / "t.bw", sizes, threads=1)
+    for i, (chrom, start) in enumerate(runs):
+        writer.write(chrom, start, np.arange(i, i + 50, dtype=np.float32))
+    writer.close()
+    finest = sum(len(np.unique(np.arange(s, s + 50) // 16)) for _, s in runs)
+    assert finest == 8_000 and max(joined) < 100  # a batch's records at most
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.bw"]  # no scratch file left
+    bw = pyBigWig.open(str(tmp_path / "t.bw"))
+    assert bw.header()["nLevels"] == 8  # 16 to 262,144 bases
+    for i in (0, len(runs) // 2, len(runs) - 1):
+        chrom, start = runs[i]
+        assert bw.values(chrom, start, start + 50) == list(range(i, i + 50))
+        assert bw.stats(chrom, start - 7, start + 73, type="max")[0] == i + 49
+    bw.close()
+
+    writer = bigwig.BigWigWriter(tmp_path / "u.bw", sizes)
+    writer.write("chrA", 0, np.ones(10_000, dtype=np.float32))
+    writer.abort()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.bw", "u.bw"]

@@ -4,18 +4,21 @@ pyBigWig's writer spends most of its time building the zoom levels (it reads eve
 and updates each level one base at a time), and compresses on one thread.
 :class:`BigWigWriter` lays out the same format — fixedStep data blocks, chromosome B+ tree,
 R-tree indexes, zoom levels — with numpy, and compresses blocks with zlib on a few threads.
-Files read back exactly with pyBigWig (tested against files pyBigWig writes).
+Files read back exactly with pyBigWig (tested against files pyBigWig writes). Memory does not
+grow with the genome: zoom records wait in unnamed scratch files beside the output.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import struct
+import tempfile
 import zlib
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -31,6 +34,7 @@ _NODE_ITEMS = 256  # children of an index or chromosome-tree node
 _FIRST_ZOOM, _ZOOM_FACTOR = 16, 4  # bases per zoom record: 16, 64, 256, ... as libBigWig
 _BATCH_VALUES = 1 << 20  # values laid out and handed to the compressing threads at a time
 _TASK_BLOCKS = 32  # blocks compressed by one task
+_CHUNK_BLOCKS = 64  # zoom blocks' records read back from a level's scratch file at a time
 
 
 def _record(fields: str) -> np.dtype:
@@ -83,6 +87,13 @@ class BigWigWriter:
     threads : int, optional
         Threads compressing blocks; default: the CPUs, at most 4. ``1`` compresses on the
         calling thread.
+
+    Notes
+    -----
+    Memory stays that of a batch of values however much of the genome is written: the
+    finest zoom level's records (about 3.3 bytes a base) go to an unnamed scratch file in
+    the output's folder, and :meth:`close` builds each coarser level from the one before,
+    a chunk at a time, into another. The scratch files vanish when closed, even on a crash.
     """
 
     def __init__(
@@ -109,6 +120,8 @@ class BigWigWriter:
         self._pool = ThreadPoolExecutor(threads) if threads > 1 else None
         self._threads = max(threads, 1)
         self._file = open(path, "w+b")  # noqa: SIM115 (closed in close or abort)
+        self._scratch = contextlib.ExitStack()  # zoom levels' scratch files, closed with the file
+        self._scratch_dir = Path(path).parent
         self._last = (0, 0)  # chromosome id and end of the last run
         self._runs: list[tuple[int, int, np.ndarray]] = []
         self._pending = 0  # values in self._runs
@@ -116,7 +129,10 @@ class BigWigWriter:
             collections.deque()
         )
         self._leaves: list[np.ndarray] = []  # index entries of the data blocks written
-        self._records: list[np.ndarray] = []  # finest zoom level, per batch
+        # The finest zoom level: records of whole bins in a scratch file; the last bin's
+        # records (not joined), which the next batch may continue.
+        self._records = self._scratch_file() if zooms else None
+        self._held = np.zeros(0, _ZOOM_FIELDS)
         self._summary = [0, np.inf, -np.inf, 0.0, 0.0]  # bases, min, max, sum, sum of squares
         # Header, zoom headers (space for the most levels), total summary, chromosome tree.
         self._summary_offset = 64 + 24 * zooms
@@ -159,7 +175,7 @@ class BigWigWriter:
         out.write(struct.pack("<Q", len(leaves)))
         out.seek(data_end)
         index_offset = _write_rtree(out, leaves, data_end, _BLOCK_ITEMS)
-        zoom_headers = [self._write_zoom(size, records) for size, records in self._zoom_levels()]
+        zoom_headers = self._write_zoom_levels()
         bases, low, high, total, squares = self._summary
         if not bases:
             low = high = 0.0
@@ -199,6 +215,11 @@ class BigWigWriter:
         if self._file is not None:
             self._file.close()
             self._file = None
+        self._scratch.close()
+
+    def _scratch_file(self) -> BinaryIO:
+        """An unnamed temporary file beside the output, closed (and gone) at shutdown."""
+        return self._scratch.enter_context(tempfile.TemporaryFile(dir=self._scratch_dir))
 
     def _write_batch(self, final: bool) -> None:
         """Lay out the buffered runs as data blocks, summarize them, and compress them.
@@ -290,20 +311,9 @@ class BigWigWriter:
         summary[2] = max(summary[2], float(records["max"].max()))
         summary[3] += float(records["sum"].sum())
         summary[4] += float(records["sumsq"].sum())
-        records = _join_bins(records, _FIRST_ZOOM)  # sections sharing a bin
-        if self._records:  # the first bin may go on from the last batch
-            last, first = self._records[-1][-1:], records[0]
-            if last["chrom"] == first["chrom"] and (
-                last["start"] // _FIRST_ZOOM == first["start"] // _FIRST_ZOOM
-            ):
-                last["end"] = first["end"]
-                last["count"] += first["count"]
-                last["min"] = min(last["min"][0], first["min"])
-                last["max"] = max(last["max"][0], first["max"])
-                last["sum"] += first["sum"]
-                last["sumsq"] += first["sumsq"]
-                records = records[1:]
-        self._records.append(records)
+        # Sections sharing a bin are joined; the last bin may go on in the next batch.
+        records, self._held = _join_whole_bins(self._held, records, _FIRST_ZOOM)
+        self._records.write(records.tobytes())
 
     def _submit(self, blocks: list, leaves: np.ndarray, *, zoom: bool) -> None:
         """Compress ``blocks`` (on a thread when there are threads), keeping file order."""
@@ -331,29 +341,61 @@ class BigWigWriter:
         leaves, self._leaves = self._leaves, []
         return np.concatenate(leaves) if leaves else np.zeros(0, _LEAF)
 
-    def _zoom_levels(self) -> Iterator[tuple[int, np.ndarray]]:
-        """(bases per record, records) of each zoom level, finest first."""
-        if not self.zooms or not self._records:
-            return
-        records = np.concatenate(self._records)
-        self._records = []
-        size, kept = _FIRST_ZOOM, None
-        for _ in range(self.zooms):
-            if size > _FIRST_ZOOM:  # the finest level was joined per bin in _summarize
-                records = _join_bins(records, size)
-            if kept is not None and len(records) >= kept:
-                return
-            kept = len(records)
-            yield size, records
-            if size > max(self.chrom_sizes.values()) or size * _ZOOM_FACTOR >= 2**32:
-                return
-            size *= _ZOOM_FACTOR
+    def _write_zoom_levels(self) -> list[tuple[int, int, int]]:
+        """Write the zoom levels, finest first, each built from the one before; their headers.
 
-    def _write_zoom(self, size: int, records: np.ndarray) -> tuple[int, int, int]:
-        """Write one zoom level's records and index; its zoom header's fields."""
+        A level that would not be smaller than the one before is left out.
+        """
+        if not self.zooms:
+            return []
+        self._records.write(_join_bins(self._held, _FIRST_ZOOM).tobytes())
+        records, size, headers = self._records, _FIRST_ZOOM, []
+        count = records.tell() // _ZOOM_FIELDS.itemsize
+        while count:
+            last = (
+                len(headers) + 1 == self.zooms
+                or size > max(self.chrom_sizes.values())
+                or size * _ZOOM_FACTOR >= 2**32
+            )
+            coarser = None if last else self._scratch_file()
+            headers.append(self._write_zoom(size, records, count, coarser))
+            records.close()
+            if coarser is None:
+                break
+            records, size, finer = coarser, size * _ZOOM_FACTOR, count
+            count = records.tell() // _ZOOM_FIELDS.itemsize
+            if count >= finer:
+                break
+        return headers
+
+    def _write_zoom(
+        self, size: int, records: BinaryIO, count: int, coarser: BinaryIO | None
+    ) -> tuple[int, int, int]:
+        """Write one zoom level and its index from its scratch file of ``count`` records.
+
+        Unless ``coarser`` is None, also write the next level's records there. Returns the
+        level's zoom header fields.
+        """
         out = self._file
         data_offset = out.tell()
-        out.write(struct.pack("<I", len(records)))
+        out.write(struct.pack("<I", count))
+        records.seek(0)
+        held = np.zeros(0, _ZOOM_FIELDS)
+        chunk_bytes = _CHUNK_BLOCKS * _ZOOM_ITEMS * _ZOOM_FIELDS.itemsize
+        while chunk := records.read(chunk_bytes):
+            chunk = np.frombuffer(chunk, _ZOOM_FIELDS)
+            self._submit_zoom_blocks(chunk)
+            if coarser is not None:
+                joined, held = _join_whole_bins(held, chunk, size * _ZOOM_FACTOR)
+                coarser.write(joined.tobytes())
+        if coarser is not None:
+            coarser.write(_join_bins(held, size * _ZOOM_FACTOR).tobytes())
+        leaves = self._written_leaves()
+        index_offset = _write_rtree(out, leaves, out.tell(), _ZOOM_ITEMS)
+        return size, data_offset, index_offset
+
+    def _submit_zoom_blocks(self, records: np.ndarray) -> None:
+        """Pack ``records`` (whole blocks but for a level's last) and compress them as blocks."""
         packed = np.zeros(len(records), _ZOOM_RECORD)
         for name in _ZOOM_RECORD.names:
             packed[name] = records[name]
@@ -366,9 +408,21 @@ class BigWigWriter:
         blocks = [(raw[32 * a : 32 * (b + 1)],) for a, b in zip(firsts, lasts, strict=True)]
         for i in range(0, len(blocks), _TASK_BLOCKS):
             self._submit(blocks[i : i + _TASK_BLOCKS], leaves[i : i + _TASK_BLOCKS], zoom=True)
-        leaves = self._written_leaves()
-        index_offset = _write_rtree(out, leaves, out.tell(), _ZOOM_ITEMS)
-        return size, data_offset, index_offset
+
+
+def _join_whole_bins(
+    held: np.ndarray, records: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``held`` then ``records`` (in genome order) joined per ``size``-base bin, but the last.
+
+    Returns the joined records of the bins before the last, and the last bin's records (not
+    joined): the next records may go on with that bin.
+    """
+    records = np.concatenate([held, records])
+    bins = records["start"] // size
+    last = (records["chrom"] == records["chrom"][-1]) & (bins == bins[-1])
+    whole = len(records) - np.count_nonzero(last)
+    return _join_bins(records[:whole], size), records[whole:].copy()
 
 
 def _join_bins(records: np.ndarray, size: int) -> np.ndarray:
