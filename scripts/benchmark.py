@@ -11,6 +11,8 @@ Sub-benchmarks (default: all of them, in this order):
                pass, against tangermeme, Captum and a naive batched ISM
   bigwig       bases/s writing per-base tracks against pyBigWig's ``addEntries``
   streaming    peak RSS of ``seqmodels attribute`` over 10× more intervals
+  allocator    DeepLIFT-SHAP at large batches with glibc's default mmap threshold and with
+               the heap kept (``seqmodels.allocator``, what the CLI does), and the RSS kept
   accuracy     how well each attribution method ranks the planted motif positions of the
                trained demo model (needs ``make demo``; skipped without its checkpoint)
 
@@ -859,34 +861,99 @@ def bench_streaming(s: Setting) -> list[Row]:
     write_bed(beds[small], chrom[some], start[some], length)
     checkpoint = tiny_checkpoint(s.workdir, genome, sizes, length)
 
-    def command(count: int) -> list[str]:
+    def command(count: int, suffix: str) -> list[str]:
         options = {
             "--checkpoint": checkpoint,
             "--bed": beds[count],
             "--genome": genome,
             "--method": "saliency",
             "--device": s.device,
-            "--out": s.workdir / f"{count}.bw",
+            "--out": s.workdir / f"{count}.{suffix}",
         }
         flat = [str(x) for pair in options.items() for x in pair]
         return [sys.executable, "-m", "seqmodels", "attribute", *flat]
 
-    # quick: both at once, to save a start-up; otherwise one after the other
-    (rss_small, t_small), (rss_large, t_large) = peak_rss(
-        [command(small), command(large)], s.workdir, together=s.quick
-    )
+    rows, mb = [], 1 << 20
+    for suffix, note in (("bedGraph", ""), ("bw", ", zoom levels included")):
+        # quick: both at once, to save a start-up; otherwise one after the other
+        (rss_small, t_small), (rss_large, t_large) = peak_rss(
+            [command(small, suffix), command(large, suffix)], s.workdir, together=s.quick
+        )
+        figure = (
+            f"peak RSS of `seqmodels attribute --method saliency --out x.{suffix}` (tiny CNN, "
+            f"{length:,} bp intervals, {genome_size / 1e6:.3g} Mb random genome) over "
+            f"{large // small}× the intervals{note}"
+        )
+        rows.append(
+            Row(
+                "streaming",
+                figure,
+                f"{rss_large / mb:,.0f} MB for {large:,} intervals ({t_large:.1f} s)",
+                f"{rss_small / mb:,.0f} MB for {small:,} ({t_small:.1f} s)",
+                rss_large / rss_small,
+                Goal("<=", 1.2),
+            )
+        )
+    return rows
+
+
+# allocator --------------------------------------------------------------------------------
+
+ALLOCATOR_PROBE = """
+import json, resource, sys, time
+import torch
+from seqmodels.allocator import keep_large_allocations
+if sys.argv[1] == "keep":
+    assert keep_large_allocations()
+from seqmodels.attribution import attribute
+from seqmodels.models import build_model
+length, n, batch, device = json.loads(sys.argv[2])
+torch.manual_seed(0)
+model = build_model("cnn", alphabet_size=4, n_outputs=164, **json.loads(sys.argv[3]))
+codes = torch.randint(0, 4, (n, length), generator=torch.Generator().manual_seed(0))
+X = torch.nn.functional.one_hot(codes, 4).transpose(1, 2).float()
+run = lambda x: attribute(model, x, method="deeplift_shap", batch_size=batch, device=device)
+run(X[:2])
+start = time.perf_counter()
+run(X)
+seconds = time.perf_counter() - start
+print(json.dumps([seconds / n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024]))
+"""
+
+
+def bench_allocator(s: Setting) -> list[Row]:
+    """DeepLIFT-SHAP at large batches with glibc's defaults and with the heap kept."""
+    import json
+
+    length, n, _ = s.sizes.attribution
+    batch = 128
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    shape = json.dumps([length, n, batch, str(s.device)])
+    measured = {}
+    for mode in ("default", "keep"):
+        argv = [sys.executable, "-c", ALLOCATOR_PROBE, mode, shape, json.dumps(BASSET)]
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+        measured[mode] = json.loads(done.stdout.splitlines()[-1])
+    (t_default, rss_default), (t_keep, rss_keep) = measured["default"], measured["keep"]
+    what = f"Basset-size CNN, {n} × {length:,} bp, batches of {batch} pairs"
     mb = 1 << 20
     return [
         Row(
-            "streaming",
-            f"peak RSS of `seqmodels attribute --method saliency` (tiny CNN, {length:,} bp "
-            f"intervals, {genome_size / 1e6:.3g} Mb random genome) over {large // small}× "
-            "the intervals",
-            f"{rss_large / mb:,.0f} MB for {large:,} intervals ({t_large:.1f} s)",
-            f"{rss_small / mb:,.0f} MB for {small:,} ({t_small:.1f} s)",
-            rss_large / rss_small,
-            Goal("<=", 1.2),
-        )
+            "allocator",
+            f"DeepLIFT-SHAP-20 speed with the heap kept (what the CLI does) vs glibc's "
+            f"defaults; {what}",
+            f"{number(1e3 * t_keep)} ms/seq",
+            f"{number(1e3 * t_default)} ms/seq",
+            t_default / t_keep,
+            Goal(">=", 1.0),
+        ),
+        Row(
+            "allocator",
+            "peak RSS of the same runs: the memory kept",
+            f"{rss_keep / mb:,.0f} MB",
+            f"{rss_default / mb:,.0f} MB",
+            rss_keep / rss_default,
+        ),
     ]
 
 
@@ -978,6 +1045,7 @@ BENCHMARKS: dict[str, Callable[[Setting], list[Row]]] = {
     "attribution": bench_attribution,
     "bigwig": bench_bigwig,
     "streaming": bench_streaming,
+    "allocator": bench_allocator,
     "accuracy": bench_accuracy,
 }
 COLUMNS = ["benchmark", "figure", "value", "baseline", "ratio", "goal", "met?"]

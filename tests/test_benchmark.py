@@ -9,7 +9,16 @@ import pytest
 
 SCRIPT = Path(__file__).parents[1] / "scripts" / "benchmark.py"
 COLUMNS = ["benchmark", "figure", "value", "baseline", "ratio", "goal", "met?"]
-BENCHMARKS = {"encoding", "pipeline", "training", "attribution", "bigwig", "streaming", "accuracy"}
+BENCHMARKS = {
+    "encoding",
+    "pipeline",
+    "training",
+    "attribution",
+    "bigwig",
+    "streaming",
+    "allocator",
+    "accuracy",
+}
 
 
 @pytest.mark.slow
