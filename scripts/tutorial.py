@@ -34,6 +34,7 @@ from seqmodels.checkpoint import load_task
 from seqmodels.config import load_config
 from seqmodels.encoding import codes_to_one_hot
 from seqmodels.motifs import (
+    best_matches,
     call_seqlets,
     find_motifs,
     jaspar_motifs,
@@ -153,9 +154,9 @@ print(f"a positive seqlet overlaps a planted CTCF site in {hit} of {len(carriers
 database = jaspar_motifs()
 results = find_motifs(task, sequences, RUN / "motifs", database=database, n_top=200, n_shuffles=10)
 write_report(RUN / "motifs" / "report.html", results, title="seqmodels tutorial")
-best = results.matches[results.matches["rank"] == 1]
-clusters = best[best["query"].str.contains("cluster")]
-clusters[["query", "target", "target_name", "q_value"]]
+best = best_matches(results.matches)  # the best match of each motif, indexed by its name
+clusters = best[best.index.str.contains("cluster")]
+clusters[["target", "target_name", "q_value"]]
 
 # %% [markdown]
 # The logo of the first cluster of each task:
@@ -176,7 +177,7 @@ families = {"CTCF": "CTCF", "SPI1": "SPI", "NRF1": "NRF1", "SOX2": "SOX", "POU5F
 named = clusters[clusters["q_value"] <= 0.05]
 for factor, family in families.items():
     found = named[named["target_name"].str.upper().str.startswith(family)]
-    print(f"{factor:<7} {'named' if len(found) else 'not named':<10}", found["query"].tolist())
+    print(f"{factor:<7} {'named' if len(found) else 'not named':<10}", found.index.tolist())
     if factor in ("CTCF", "SPI1", "NRF1"):
         assert len(found), f"{factor} was not named"
 

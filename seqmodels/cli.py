@@ -464,6 +464,7 @@ def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     from seqmodels.attribution.core import METHODS
     from seqmodels.io.meme import read_meme
     from seqmodels.motifs import find_motifs, jaspar_motifs, write_report
+    from seqmodels.motifs.matching import Q_THRESHOLD, best_matches
 
     if args.method not in METHODS:
         raise SeqmodelsError(f"--method {args.method!r}; choose one of {', '.join(METHODS)}")
@@ -500,9 +501,9 @@ def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
         "database": source,
     }
     write_report(f"{args.out}/report.html", results, details=details)
-    best = results.matches[results.matches["rank"] == 1].set_index("query")
-    named_filters = best.loc[[m.name for m in results.filters], "q_value"] <= 0.05
-    print(f"{named_filters.sum()} of {len(results.filters)} filters matched at q ≤ 0.05")
+    best = best_matches(results.matches)
+    named_filters = best.loc[[m.name for m in results.filters], "q_value"] <= Q_THRESHOLD
+    print(f"{named_filters.sum()} of {len(results.filters)} filters matched at q ≤ {Q_THRESHOLD}")
     print(f"{len(results.clusters)} seqlet clusters, best matches:")
     for motif in results.clusters:
         row = best.loc[motif.name]

@@ -139,14 +139,6 @@ def _predict_codes(task, codes, alphabet, batch_size, device, *, verbose=False) 
     return torch.cat(out).numpy() if out else np.zeros((0, len(task.output_names)), np.float32)
 
 
-def write_predictions(path: str | Path, ids: list[str], names: list[str], values) -> None:
-    """A TSV with ``id`` then one column per output, written atomically."""
-    table = pd.DataFrame(values, columns=names)
-    table.insert(0, "id", ids)
-    with atomic_write(path) as handle:
-        table.to_csv(handle, sep="\t", index=False, float_format="%.6g")
-
-
 def evaluate(task, sequences: SequenceSet, **kwargs) -> dict[str, float]:
     """Metrics of the task's predictions against the sequences' labels."""
     expected = list(task.hparams.task_names)

@@ -8,6 +8,7 @@ from seqmodels import SeqmodelsError, decode, one_hot_encode, to_indices
 from seqmodels.cli import main
 from seqmodels.io.meme import Motif, read_meme, write_meme
 from seqmodels.motifs import (
+    best_matches,
     call_seqlets,
     cluster_seqlets,
     filter_motifs,
@@ -134,7 +135,7 @@ def test_jaspar_matching_names_motifs():
     ctcf = next(m for m in database if m.name.startswith("MA0139"))
     ap1 = Motif("ap1", one_hot_encode("TGACTCA")[0].numpy() * 0.9 + 0.025)
     matches = match_motifs([ctcf, ap1], database, n_best=5)
-    best = matches[matches["rank"] == 1].set_index("query")
+    best = best_matches(matches)
     assert best.loc[ctcf.name, "target"] == ctcf.name and best.loc[ctcf.name, "q_value"] < 1e-40
     bzip = ("FOS", "JUN", "ATF", "BATF", "MAF", "NFE2", "BACH")
     names = matches[matches["query"] == "ap1"]["target_name"].str.upper()

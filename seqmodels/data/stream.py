@@ -13,7 +13,7 @@ import pyfaidx
 from seqmodels.alphabets import Alphabet
 from seqmodels.encoding import to_indices
 from seqmodels.errors import SeqmodelsError
-from seqmodels.io.bed import Intervals, read_sequences
+from seqmodels.io.bed import Intervals, open_genome, read_sequences
 
 
 @dataclass
@@ -79,7 +79,7 @@ class IntervalSet:
 
     @cached_property
     def _fasta(self) -> pyfaidx.Fasta:
-        return pyfaidx.Fasta(str(self.genome), as_raw=True, sequence_always_upper=False)
+        return open_genome(self.genome)
 
 
 def _chrom_rank(chrom: np.ndarray, fasta: pyfaidx.Fasta) -> np.ndarray:

@@ -132,7 +132,7 @@ def fetch_sequences(
         The intervals kept.
     """
     intervals = check_intervals(genome, intervals, out_of_bounds=out_of_bounds, bed_path=bed_path)
-    return read_sequences(_open_genome(genome), intervals), intervals
+    return read_sequences(open_genome(genome), intervals), intervals
 
 
 def check_intervals(
@@ -208,10 +208,10 @@ def _region(region: str, sizes: dict[str, int]) -> tuple[str, int, int]:
 
 def chrom_sizes(genome: str | Path) -> dict[str, int]:
     """Chromosome lengths of a genome FASTA, in the order of its index."""
-    return {name: len(record) for name, record in _open_genome(genome).items()}
+    return {name: len(record) for name, record in open_genome(genome).items()}
 
 
-def _open_genome(path: str | Path) -> pyfaidx.Fasta:
+def open_genome(path: str | Path) -> pyfaidx.Fasta:
     """The genome through pyfaidx, as raw strings with soft-masking kept."""
     if not Path(path).exists():
         raise SeqmodelsError(f"{path}: no such file")

@@ -6,13 +6,14 @@ from seqmodels.motifs.class_model import ClassModel, optimize_sequence
 from seqmodels.motifs.clustering import cluster_seqlets
 from seqmodels.motifs.discovery import MotifResults, find_motifs
 from seqmodels.motifs.filters import filter_motifs
-from seqmodels.motifs.matching import jaspar_motifs, match_motifs
+from seqmodels.motifs.matching import best_matches, jaspar_motifs, match_motifs
 from seqmodels.motifs.report import write_report
 from seqmodels.motifs.seqlets import call_seqlets, write_seqlets_bed
 
 __all__ = [
     "ClassModel",
     "MotifResults",
+    "best_matches",
     "call_seqlets",
     "cluster_seqlets",
     "filter_motifs",

@@ -17,7 +17,7 @@ from seqmodels.encoding import codes_to_one_hot
 from seqmodels.io.meme import Motif, write_meme
 from seqmodels.motifs.clustering import cluster_seqlets
 from seqmodels.motifs.filters import filter_motifs
-from seqmodels.motifs.matching import match_motifs
+from seqmodels.motifs.matching import Q_THRESHOLD, best_matches, match_motifs
 from seqmodels.motifs.seqlets import call_seqlets, write_seqlets_bed
 from seqmodels.predict import predict
 
@@ -62,7 +62,7 @@ def find_motifs(
     filter_threshold: float = 0.7,
     min_sites: int = 10,
     n_matches: int = 5,
-    q_threshold: float = 0.05,
+    q_threshold: float = Q_THRESHOLD,
     max_filter_logos: int = 24,
     n_shuffles: int = 20,
     batch_size: int = 32,
@@ -98,6 +98,7 @@ def find_motifs(
     names = task.output_names
     targets = list(range(len(names))) if targets is None else targets
     X = codes_to_one_hot(torch.from_numpy(sequences.codes), alphabet)
+    chrom, start = _coordinates(sequences)
 
     filters = [
         m for m in filter_motifs(task.model, X, threshold=filter_threshold) if m.nsites >= min_sites
@@ -116,51 +117,44 @@ def find_motifs(
             seqlets, sequences.codes[top], alphabet=alphabet.name, prefix=f"{names[target]}.cluster"
         )
         clusters += found
-        for rank, i in enumerate(range(min(n_logos, len(top)))):
-            name = f"{names[target]}.top{rank}"
-            logos[name] = _attribution_logo(
-                plot, hypothetical[i] * X[top[i]], seqlets, i, sequences, top[i], name, out
+        for rank in range(min(n_logos, len(top))):
+            name, index = f"{names[target]}.top{rank}", top[rank]
+            mine = seqlets[(seqlets["sequence"] == rank) & (seqlets["sign"] > 0)]
+            logos[name] = out / "logos" / f"{name}.png"
+            plot.attribution_logo(
+                hypothetical[rank] * X[index],
+                alphabet=alphabet.name,
+                **_logo_window(mine, track[rank], start[index]),
+                title=f"{name}: {sequences.ids[index]}",
+                path=logos[name],
             )
         tables.append(seqlets.assign(task=names[target], sequence=top[seqlets["sequence"]]))
     seqlets = pd.concat(tables, ignore_index=True)
 
     write_meme(out / "filters.meme", filters, alphabet=alphabet.symbols)
     write_meme(out / "clusters.meme", clusters, alphabet=alphabet.symbols)
-    chrom, start = _coordinates(sequences)
     write_seqlets_bed(out / "seqlets.bed", seqlets, chrom, start)
     matches = match_motifs(filters + clusters, database, n_best=n_matches)
     matches.to_csv(out / "matches.tsv", sep="\t", index=False)
-    best = matches[(matches["rank"] == 1) & (matches["q_value"] <= q_threshold)]
-    named = set(best.sort_values("q_value")["query"][:max_filter_logos])
+    best = best_matches(matches).sort_values("q_value")
+    named = set(best[best["q_value"] <= q_threshold].index[:max_filter_logos])
     for motif in [f for f in filters if f.name in named] + clusters:
         logos[motif.name] = out / "logos" / f"{motif.name}.png"
         plot.motif_logo(motif, alphabet=alphabet, path=logos[motif.name])
     return MotifResults(filters, clusters, seqlets, matches, logos)
 
 
-def _attribution_logo(plot, attributions, seqlets, row, sequences, index, name, out) -> Path:
-    """Logo of the window around the strongest positive seqlet of one sequence."""
-    mine = seqlets[(seqlets["sequence"] == row) & (seqlets["sign"] > 0)]
-    length = attributions.shape[1]
-    if len(mine):
-        best = mine.loc[mine["score"].idxmax()]
-        centre = (best["start"] + best["end"]) // 2
+def _logo_window(seqlets: pd.DataFrame, track: np.ndarray, x0: int) -> dict[str, int]:
+    """``start``, ``end`` and ``x0`` of the window around the strongest positive seqlet of
+    one sequence (else its most important base)."""
+    if len(seqlets):
+        best = seqlets.loc[seqlets["score"].idxmax()]
+        centre = int(best["start"] + best["end"]) // 2
     else:
-        centre = int(attributions.sum(0).abs().argmax())
+        centre = int(np.abs(track).argmax())
+    length = len(track)
     start = int(np.clip(centre - LOGO_FLANK, 0, max(length - 2 * LOGO_FLANK, 0)))
-    end = min(start + 2 * LOGO_FLANK, length)
-    first = _coordinates(sequences)[1]
-    path = out / "logos" / f"{name}.png"
-    plot.attribution_logo(
-        attributions,
-        alphabet=sequences.alphabet.name,
-        start=start,
-        end=end,
-        x0=int(first[index]),
-        title=f"{name}: {sequences.ids[index]}",
-        path=path,
-    )
-    return path
+    return {"start": start, "end": min(start + 2 * LOGO_FLANK, length), "x0": int(x0)}
 
 
 def _coordinates(sequences: SequenceSet) -> tuple[np.ndarray, np.ndarray]:

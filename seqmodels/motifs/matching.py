@@ -9,6 +9,8 @@ import pandas as pd
 from seqmodels.io.meme import Motif
 
 JASPAR_RELEASE = "JASPAR2024"
+Q_THRESHOLD = 0.05
+"""A motif counts as named when its best match has a q-value at most this."""
 
 
 def jaspar_motifs(
@@ -63,6 +65,11 @@ def match_motifs(queries: list[Motif], targets: list[Motif], *, n_best: int = 5)
                 }
             )
     return pd.DataFrame(rows)
+
+
+def best_matches(matches: pd.DataFrame) -> pd.DataFrame:
+    """The best match of each query (rank 1 of :func:`match_motifs`), indexed by query."""
+    return matches[matches["rank"] == 1].set_index("query")
 
 
 def _benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:

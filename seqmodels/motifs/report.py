@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from seqmodels.io.atomic import atomic_write
+from seqmodels.motifs.matching import Q_THRESHOLD, best_matches
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -28,7 +29,7 @@ def write_report(
     *,
     title: str = "seqmodels motifs",
     details: dict[str, str] | None = None,
-    q_threshold: float = 0.05,
+    q_threshold: float = Q_THRESHOLD,
 ) -> None:
     """Write ``report.html`` for :class:`~seqmodels.motifs.discovery.MotifResults`.
 
@@ -70,7 +71,7 @@ def write_report(
 def _best_matches(matches: pd.DataFrame) -> pd.DataFrame:
     """One row per query: its best match, with the names of the next ones as ``also``."""
     others = matches[matches["rank"] > 1].groupby("query", sort=False)["target_name"]
-    best = matches[matches["rank"] == 1].set_index("query")
+    best = best_matches(matches)
     best["also"] = others.agg(lambda names: ", ".join(dict.fromkeys(names)))
     return best.reset_index().fillna({"also": ""})
 
