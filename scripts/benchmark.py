@@ -304,11 +304,12 @@ def demo_datamodule(*, n_train: int | None = None):
     ``n_train``, only the first ``n_train`` training sequences."""
     from seqmodels.config import load_config
     from seqmodels.data.module import SequenceDataModule
+    from seqmodels.workflows.train import datamodule_from_config
 
     config = load_config(DEMO_CONFIG)
     for key in ("fasta", "labels"):
         config["data"][key] = str(ROOT / config["data"][key])
-    datamodule = SequenceDataModule.from_config(config)
+    datamodule = datamodule_from_config(config)
     if n_train is not None:
         splits = dict(datamodule.splits, train=datamodule.splits["train"][:n_train])
         datamodule = SequenceDataModule(
@@ -317,28 +318,29 @@ def demo_datamodule(*, n_train: int | None = None):
             batch_size=datamodule.batch_size,
             reverse_complement=datamodule.reverse_complement,
             max_shift=datamodule.max_shift,
-            seed=datamodule.seed,
+            random_state=datamodule.random_state,
         )
     return config, datamodule
 
 
-def device_batches(datamodule, device: torch.device, generator: torch.Generator):
+def device_batches(datamodule, device: torch.device, epoch: int = 0):
     """The training batches as the model receives them: gathered, moved to ``device``,
     augmented and one-hot encoded there (as the DataModule does once Lightning moves them)."""
-    from seqmodels.data.module import augment
+    from seqmodels.data.module import augment, augmentation
     from seqmodels.encoding import codes_to_one_hot
 
     alphabet = datamodule.sequences.alphabet
-    for codes, y in datamodule.train_dataloader():
+    for codes, y, index in datamodule.train_dataloader():
         codes, y = codes.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        codes = augment(
-            codes,
-            alphabet,
+        flip, shift = augmentation(
+            index.numpy(),
+            random_state=datamodule.random_state,
+            epoch=epoch,
             reverse_complement=datamodule.reverse_complement,
             max_shift=datamodule.max_shift,
-            generator=generator,
         )
-        yield codes_to_one_hot(codes, alphabet), y
+        flip, shift = torch.from_numpy(flip).to(device), torch.from_numpy(shift).to(device)
+        yield codes_to_one_hot(augment(codes, alphabet, flip=flip, shift=shift), alphabet), y
 
 
 def train_step(task, optimizer, x, y) -> None:
@@ -356,13 +358,12 @@ def plain_optimizer(task, config) -> torch.optim.Optimizer:
 def bench_pipeline(s: Setting) -> list[Row]:
     """Loader batches/s against training batches/s; bytes held per base once loaded."""
     from seqmodels.data import load_sequences
-    from seqmodels.train import build_task
+    from seqmodels.workflows.train import build_task
 
     config, datamodule = demo_datamodule()
-    generator = torch.Generator(device=s.device).manual_seed(0)
     n_batches = len(datamodule.train_dataloader())
     epoch = seconds(
-        lambda: sum(1 for _ in device_batches(datamodule, s.device, generator)),
+        lambda: sum(1 for _ in device_batches(datamodule, s.device)),
         repeats=s.sizes.repeats,
         sync=s.sync,
     )
@@ -373,7 +374,7 @@ def bench_pipeline(s: Setting) -> list[Row]:
     optimizer = plain_optimizer(task, config)
     steps = s.sizes.train_steps
     batches = []
-    for batch in device_batches(datamodule, s.device, generator):
+    for batch in device_batches(datamodule, s.device):
         batches.append(batch)
         if len(batches) == steps:
             break
@@ -449,19 +450,18 @@ def bench_training(s: Setting) -> list[Row]:
     """Sequences/s of seqmodels' Lightning path against a plain loop, same model and data."""
     import pytorch_lightning as pl
 
-    from seqmodels.train import build_task
+    from seqmodels.workflows.train import build_task
 
     config, datamodule = demo_datamodule(n_train=s.sizes.train_sequences)
     n = len(datamodule.splits["train"])
     epochs = s.sizes.epochs
-    generator = torch.Generator(device=s.device).manual_seed(0)
 
     torch.manual_seed(0)
     task = build_task(config, datamodule).to(s.device).train()
     optimizer = plain_optimizer(task, config)
 
     def plain_epoch():
-        for x, y in device_batches(datamodule, s.device, generator):
+        for x, y in device_batches(datamodule, s.device):
             train_step(task, optimizer, x, y)
 
     plain = n / seconds(plain_epoch, repeats=epochs, sync=s.sync)
@@ -785,7 +785,7 @@ def write_bed(path: Path, chrom: np.ndarray, start: np.ndarray, length: int, lab
 def tiny_checkpoint(workdir: Path, genome: Path, sizes: dict[str, int], length: int) -> Path:
     """A one-filter CNN trained for one epoch on a few intervals of ``genome``."""
     from seqmodels.config import load_config
-    from seqmodels.train import train
+    from seqmodels.workflows.train import train
 
     rng = np.random.default_rng(1)
     n = 256

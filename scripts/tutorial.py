@@ -33,16 +33,11 @@ from seqmodels.attribution import attribute, importance_track
 from seqmodels.checkpoint import load_task
 from seqmodels.config import load_config
 from seqmodels.encoding import codes_to_one_hot
-from seqmodels.motifs import (
-    best_matches,
-    call_seqlets,
-    find_motifs,
-    jaspar_motifs,
-    optimize_sequence,
-    write_report,
-)
-from seqmodels.predict import load_inputs
-from seqmodels.train import train
+from seqmodels.motifs import best_matches, call_seqlets, jaspar_motifs, optimize_sequence
+from seqmodels.workflows.inputs import load_inputs
+from seqmodels.workflows.motifs import find_motifs
+from seqmodels.workflows.report import write_report
+from seqmodels.workflows.train import train
 
 ROOT = Path(__file__).resolve().parents[1] if "__file__" in globals() else Path.cwd()
 RUN = Path(os.environ.get("SEQMODELS_TUTORIAL_RUN", ROOT / "runs" / "tutorial"))
@@ -82,7 +77,9 @@ sequences = load_inputs(task, bed=test_bed, genome=DEMO / "genome.fa")
 X = codes_to_one_hot(torch.from_numpy(sequences.codes))
 ctcf = task.output_names.index("CTCF")
 carriers = np.flatnonzero(sequences.targets[:, ctcf] == 1)[:50]
-hypothetical = attribute(task, X[carriers], method="deeplift_shap", target=ctcf, hypothetical=True)
+hypothetical = attribute(
+    task.model, X[carriers], method="deeplift_shap", target=ctcf, hypothetical=True
+)
 track = importance_track(hypothetical, X[carriers]).numpy()
 first = carriers[0]
 with torch.no_grad():
@@ -109,7 +106,7 @@ plot.hypothetical_heatmap(hypothetical[0], start=start, end=end, x0=x0)
 # substitution.
 
 # %%
-ism = attribute(task, X[[first]], method="ism", target=ctcf, window=(start, end))
+ism = attribute(task.model, X[[first]], method="ism", target=ctcf, window=(start, end))
 plot.ism_heatmap(ism[0], start=start, end=end, x0=x0)
 
 # %% [markdown]
@@ -119,7 +116,7 @@ plot.ism_heatmap(ism[0], start=start, end=end, x0=x0)
 # %%
 tracks = {"DeepLIFT-SHAP": track[0]}
 for method in ("integrated_gradients", "saliency"):
-    attributions = attribute(task, X[[first]], method=method, target=ctcf, n_steps=100)
+    attributions = attribute(task.model, X[[first]], method=method, target=ctcf, n_steps=100)
     tracks[method] = attributions.sum(dim=1)[0].numpy()
 plot.plot_tracks(tracks, chrom=str(sequences.chrom[first]), start=x0)
 
@@ -186,6 +183,6 @@ for factor, family in families.items():
 # Class-model visualisation: gradient ascent on a relaxed one-hot input for the CTCF output.
 
 # %%
-dream = optimize_sequence(task, length=60, target=ctcf, n_steps=150)
+dream = optimize_sequence(task.model, length=60, target=ctcf, n_steps=150)
 print(dream.sequence, f"score {dream.initial_score:.2f} → {dream.score:.2f}")
 plot.motif_logo(dream.motif, title="CTCF class model")

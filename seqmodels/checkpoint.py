@@ -1,7 +1,10 @@
-"""Checkpoints: written atomically, loaded with ``weights_only=True``, self-describing."""
+"""Checkpoints: written atomically, loaded with ``weights_only=True``, self-describing, and
+checked before use (hyper-parameters against the task's signature, weights against the model)."""
 
 from __future__ import annotations
 
+import pickle
+import zipfile
 from pathlib import Path
 
 import torch
@@ -9,6 +12,8 @@ from pytorch_lightning.plugins import TorchCheckpointIO
 
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.atomic import atomic_path
+from seqmodels.io.text import check_input_file
+from seqmodels.schema import check_arguments
 
 
 class SafeCheckpointIO(TorchCheckpointIO):
@@ -24,25 +29,67 @@ class SafeCheckpointIO(TorchCheckpointIO):
 
 
 def load_checkpoint(path: str | Path, *, map_location="cpu") -> dict:
-    """The checkpoint dictionary, loaded with ``weights_only=True``."""
+    """The checkpoint dictionary, loaded with ``weights_only=True``: a checkpoint that holds
+    Python objects (which could run code) is refused, never unpickled."""
+    check_input_file(path)
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
-    except FileNotFoundError:
-        raise SeqmodelsError(f"{path}: no such checkpoint") from None
-    except Exception as err:  # a corrupt or foreign file: one line, not a traceback
-        raise SeqmodelsError(f"{path}: not a loadable seqmodels checkpoint ({err})") from None
+        checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        detail = _first_line(err).removeprefix("Weights only load failed.").strip()
+        if "Unsupported global" in str(err) or "GLOBAL" in str(err):
+            detail = "it holds Python objects that weights_only loading refuses"
+        raise SeqmodelsError(f"{path}: refused: {detail}") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, UnicodeDecodeError) as err:
+        raise SeqmodelsError(
+            f"{path}: not a checkpoint torch can read ({_first_line(err)})"
+        ) from None
+    if not isinstance(checkpoint, dict):
+        raise SeqmodelsError(f"{path}: not a seqmodels checkpoint (no dictionary inside)")
+    return checkpoint
 
 
 def load_task(path: str | Path, *, map_location="cpu"):
     """Rebuild the trained :class:`~seqmodels.task.SequenceTask` from a checkpoint alone.
 
     The task is returned in eval mode.
+
+    Raises
+    ------
+    SeqmodelsError
+        For a file that is not a seqmodels checkpoint, hyper-parameters the task does not
+        take, weights that do not fit the model, or weights that are not finite.
     """
     from seqmodels.task import SequenceTask
 
     checkpoint = load_checkpoint(path, map_location=map_location)
     if "hyper_parameters" not in checkpoint or "state_dict" not in checkpoint:
-        raise SeqmodelsError(f"{path}: not a seqmodels checkpoint (no hyper-parameters)")
-    task = SequenceTask(**checkpoint["hyper_parameters"])
-    task.load_state_dict(checkpoint["state_dict"])
+        missing = "hyper-parameters" if "hyper_parameters" not in checkpoint else "weights"
+        raise SeqmodelsError(f"{path}: not a seqmodels checkpoint (no {missing})")
+    hparams = dict(checkpoint["hyper_parameters"])
+    if "seed" in hparams:  # written before 0.2, when the task called it seed
+        hparams["random_state"] = hparams.pop("seed")
+    hparams = check_arguments(SequenceTask, hparams, f"{path}: hyper-parameter")
+    try:
+        task = SequenceTask(**hparams)
+    except TypeError as err:
+        raise SeqmodelsError(f"{path}: hyper-parameters incomplete ({err})") from None
+    state = checkpoint["state_dict"]
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise SeqmodelsError(f"{path}: its weights are not a state dict of tensors")
+    result = task.load_state_dict(state, strict=False)
+    if result.missing_keys or result.unexpected_keys:
+        parts = [f"missing {', '.join(result.missing_keys[:3])}"] if result.missing_keys else []
+        if result.unexpected_keys:
+            parts.append(f"unexpected {', '.join(result.unexpected_keys[:3])}")
+        raise SeqmodelsError(f"{path}: weights do not fit the model ({'; '.join(parts)})")
+    broken = [k for k, v in state.items() if v.is_floating_point() and not v.isfinite().all()]
+    if broken:
+        raise SeqmodelsError(
+            f"{path}: weights are not finite ({broken[0]}, …): the training that wrote it diverged"
+        )
     return task.eval()
+
+
+def _first_line(err: Exception) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return lines[0] if lines else type(err).__name__

@@ -1,6 +1,7 @@
-"""The ``seqmodels`` command: parses arguments and dispatches to importable functions.
+"""The ``seqmodels`` command: parses arguments and dispatches to the workflows.
 
-User errors (:class:`~seqmodels.errors.SeqmodelsError`) print one line and exit with status 2.
+Bad input — a :class:`~seqmodels.errors.SeqmodelsError`, an ``OSError`` on a file, an argument
+the parser refuses — prints one line and exits with status 2, leaving no output behind.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ import argparse
 import logging
 import sys
 
-from seqmodels.config import load_config
 from seqmodels.errors import SeqmodelsError
 
 EPILOG = "Any config key can be overridden in dotted form, e.g. --data.length 500."
+CONFIG_COMMANDS = ("inspect", "summary", "train")
+"""Commands that read a config, and so take dotted overrides."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,35 +22,70 @@ def main(argv: list[str] | None = None) -> int:
     from seqmodels.allocator import keep_large_allocations
 
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    keep_large_allocations()  # see seqmodels/allocator.py: faster large batches, more RSS
-    logging.basicConfig(level=logging.INFO, format="seqmodels: %(message)s", stream=sys.stderr)
     try:
-        overrides = _parse_overrides(extra)
+        args, extra = parser.parse_known_args(argv)
+        overrides = _parse_overrides(extra, args.command)
+        keep_large_allocations()  # see seqmodels/allocator.py: faster large batches, more RSS
+        logging.basicConfig(level=logging.INFO, format="seqmodels: %(message)s", stream=sys.stderr)
         return args.run(args, overrides) or 0
     except SeqmodelsError as err:
-        print(f"seqmodels: error: {err}", file=sys.stderr)
-        return 2
+        return _fail(str(err))
+    except OSError as err:  # a file the readers did not name: name it here
+        where = f"{err.filename}: " if err.filename else ""
+        return _fail(f"{where}{err.strerror or err}")
     except KeyboardInterrupt:
         print("seqmodels: interrupted", file=sys.stderr)
         return 130
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="seqmodels",
-        description="Deep learning on DNA, RNA and protein sequences.",
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (and exit status 2), like every other."""
+
+    def error(self, message: str):
+        raise SeqmodelsError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="seqmodels", description="Deep learning on DNA, RNA and protein sequences."
     )
     parser.add_argument("--version", action="version", version=_version())
-    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-    _add_inspect(commands)
-    _add_summary(commands)
-    _add_train(commands)
-    _add_predict(commands)
-    _add_evaluate(commands)
+    commands = parser.add_subparsers(
+        title="commands", required=True, metavar="COMMAND", dest="command"
+    )
+    for add in (_add_inspect, _add_summary, _add_train, _add_predict, _add_evaluate):
+        add(commands)
     _add_attribute(commands)
     _add_motifs(commands)
     return parser
+
+
+# --------------------------------------------------------------------------- argument types
+
+
+def positive_int(text: str) -> int:
+    """An integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """A number in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text}")
+    return value
+
+
+# --------------------------------------------------------------------------- commands
 
 
 def _add_inspect(commands) -> None:
@@ -79,7 +116,7 @@ def _add_summary(commands) -> None:
         epilog=EPILOG,
     )
     p.add_argument("--config", required=True, help="YAML config (see configs/)")
-    p.add_argument("--n-outputs", type=int, help="outputs (default: label columns, or 1)")
+    p.add_argument("--n-outputs", type=positive_int, help="outputs (default: label columns, or 1)")
     p.set_defaults(run=_run_summary)
 
 
@@ -92,11 +129,12 @@ def _add_train(commands) -> None:
             "bar, per-epoch metrics in DIR/metrics.csv, checkpoints of the best validation "
             "score and of the last epoch in DIR/checkpoints/, early stopping, and the test-split "
             "metrics of the best checkpoint in DIR/test_metrics.json. An interrupted run "
-            "continues with --resume. Multi-GPU: --trainer.devices 4 --trainer.strategy ddp."
+            "continues with --resume, exactly as configured in DIR/config.yaml. Multi-GPU: "
+            "--trainer.devices 4 --trainer.strategy ddp."
         ),
         epilog=EPILOG,
     )
-    p.add_argument("--config", help="YAML config (see configs/); with --resume, DIR/config.yaml")
+    p.add_argument("--config", help="YAML config (see configs/); --resume reads DIR/config.yaml")
     p.add_argument("--out", required=True, help="run directory DIR")
     p.add_argument("--resume", action="store_true", help="continue from DIR/checkpoints/last.ckpt")
     p.set_defaults(run=_run_train)
@@ -105,17 +143,18 @@ def _add_train(commands) -> None:
 def _add_predict(commands) -> None:
     p = commands.add_parser(
         "predict",
-        help="predict with a trained checkpoint; writes a TSV of id + one column per task",
+        help="predict with a trained checkpoint; writes a table of id + one column per task",
         description=(
             "Encode the inputs as the checkpoint was trained (alphabet, length, policy for "
-            "unknown symbols) and write a TSV with 'id' and one column per task: "
-            "probabilities for classification, values for regression."
+            "unknown symbols, strand) and write a table with 'id' and one column per task, in "
+            "the order of the inputs: probabilities for classification, values for regression. "
+            "Tab-separated (.tsv, .txt) or comma-separated (.csv)."
         ),
     )
     _add_checkpoint_inputs(p)
     _add_genome_scale(p, chunk_size=8192)
     _add_rc_average(p)
-    p.add_argument("--out", required=True, help="output TSV")
+    p.add_argument("--out", required=True, help="output table (.tsv, .txt or .csv)")
     p.set_defaults(run=_run_predict)
 
 
@@ -126,28 +165,30 @@ def _add_evaluate(commands) -> None:
         description=(
             "Predict on labelled inputs (FASTA + --labels, or BED with label columns + genome) "
             "and write the task metrics (AUROC, AUPRC, accuracy; Pearson, Spearman, R²) per "
-            "task and averaged, as JSON."
+            "task and averaged, as JSON (undefined metrics as null)."
         ),
     )
     _add_checkpoint_inputs(p)
     _add_rc_average(p)
     p.add_argument("--labels", help="CSV/TSV of labels (with --fasta)")
-    p.add_argument("--out", required=True, help="output JSON")
+    p.add_argument("--out", required=True, help="output .json")
     p.set_defaults(run=_run_evaluate)
 
 
 def _add_attribute(commands) -> None:
+    from seqmodels.attribution.core import METHODS
+
     p = commands.add_parser(
         "attribute",
         help="per-base attribution tracks as bigWig/bedGraph, or arrays for TF-MoDISco",
         description=(
             "Explain a trained model's output for one task. Writes the per-base importance "
             "track (the contribution of the observed base) in genome coordinates — from BED "
-            "intervals or chr:start-end FASTA ids, else one 'chromosome' per record — as "
-            "bigWig (.bw) or bedGraph (.bedGraph), overlapping intervals averaged; or, as "
-            ".npz, hypothetical contributions X.npz and one-hot X_ohe.npz for "
-            "'modisco motifs -s X_ohe.npz -a X.npz'. Works in chunks, with a progress bar; "
-            "the output appears only when complete."
+            "intervals or chr:start-end FASTA ids, minus-strand ones mapped back reversed, "
+            "else one 'chromosome' per record — as bigWig (.bw) or bedGraph (.bedGraph), "
+            "overlapping intervals averaged; or, as .npz, hypothetical contributions X.npz and "
+            "one-hot X_ohe.npz for 'modisco motifs -s X_ohe.npz -a X.npz'. Works in chunks, "
+            "with a progress bar; the output appears only when complete."
         ),
     )
     _add_checkpoint_inputs(p)
@@ -156,8 +197,10 @@ def _add_attribute(commands) -> None:
     p.add_argument(
         "--method",
         default="deeplift_shap",
-        help="saliency, input_x_gradient, integrated_gradients, deeplift, deeplift_shap "
-        "(default), ism, or cam (class activation map: models with global average pooling)",
+        choices=[*METHODS, "cam"],
+        metavar="METHOD",
+        help=f"{', '.join(METHODS)} (default: deeplift_shap), or cam (class activation map: "
+        "models with global average pooling)",
     )
     p.add_argument("--target", default="0", help="task name or output index (default: 0)")
     p.add_argument(
@@ -165,8 +208,12 @@ def _add_attribute(commands) -> None:
         choices=["zeros", "uniform", "shuffle"],
         help="references (default: uniform; deeplift_shap: shuffles)",
     )
-    p.add_argument("--n-shuffles", type=int, default=20, help="references for deeplift_shap")
-    p.add_argument("--n-steps", type=int, default=50, help="integrated-gradients steps")
+    p.add_argument(
+        "--n-shuffles", type=positive_int, default=20, help="references for deeplift_shap (20)"
+    )
+    p.add_argument(
+        "--n-steps", type=positive_int, default=50, help="integrated-gradients steps (50)"
+    )
     p.add_argument(
         "--no-gradient-correction",
         action="store_true",
@@ -178,6 +225,8 @@ def _add_attribute(commands) -> None:
 
 
 def _add_motifs(commands) -> None:
+    from seqmodels.attribution.core import METHODS
+
     p = commands.add_parser(
         "motifs",
         help="the motifs a trained model learned, named from JASPAR, with logos and a report",
@@ -187,7 +236,8 @@ def _add_motifs(commands) -> None:
             "spans of the attribution tracks of the top-scoring sequences of each task), "
             "clusters.meme (seqlets grouped into motifs), matches.tsv (Tomtom against JASPAR "
             "or your MEME file, with p- and q-values), PNG logos in DIR/logos/ and "
-            "report.html, one self-contained page with all of it."
+            "report.html, one self-contained page with all of it. DIR appears (or replaces an "
+            "earlier one) only when complete."
         ),
     )
     _add_checkpoint_inputs(p)
@@ -197,13 +247,24 @@ def _add_motifs(commands) -> None:
         action="append",
         help="task name or output index; repeat for several (default: every task)",
     )
-    p.add_argument("--method", default="deeplift_shap", help="attribution method (as attribute)")
-    p.add_argument("--n-shuffles", type=int, default=20, help="references for deeplift_shap")
-    p.add_argument("--top", type=int, default=500, help="top-scoring sequences per task")
+    p.add_argument(
+        "--method",
+        default="deeplift_shap",
+        choices=METHODS,
+        metavar="METHOD",
+        help=f"attribution method: {', '.join(METHODS)} (default: deeplift_shap)",
+    )
+    p.add_argument(
+        "--n-shuffles", type=positive_int, default=20, help="references for deeplift_shap (20)"
+    )
+    p.add_argument(
+        "--top", type=positive_int, default=500, help="top-scoring sequences per task (500)"
+    )
     p.add_argument(
         "--database",
         default="jaspar",
-        help="'jaspar' (offline, via pyjaspar) or a MEME file of motifs (default: jaspar)",
+        help="'jaspar' (offline, via pyjaspar; DNA models) or a MEME file of motifs in the "
+        "model's alphabet (default: jaspar)",
     )
     p.add_argument("--collection", default="CORE", help="JASPAR collection (default: CORE)")
     p.add_argument(
@@ -214,21 +275,26 @@ def _add_motifs(commands) -> None:
     )
     p.add_argument(
         "--filter-threshold",
-        type=float,
+        type=fraction,
         default=0.7,
-        help="fraction of a filter's top activation that makes a site (default: 0.7)",
+        help="fraction of a filter's top activation that makes a site, in (0, 1] (default: 0.7)",
     )
     p.set_defaults(run=_run_motifs, batch_size=32)
 
 
 def _add_checkpoint_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", required=True, help="a .ckpt written by seqmodels train")
-    p.add_argument("--fasta", help="FASTA of sequences")
-    p.add_argument("--bed", help="BED/narrowPeak intervals")
-    p.add_argument("--genome", help="genome FASTA for --bed")
+    p.add_argument("--fasta", help="FASTA of sequences (ids may be chr:start-end or getfasta -s)")
+    p.add_argument("--bed", help="BED/BED6/narrowPeak intervals (plain or gzip)")
+    p.add_argument("--genome", help="genome FASTA for --bed and --tile (plain or bgzip)")
+    p.add_argument(
+        "--stranded",
+        action=argparse.BooleanOptionalAction,
+        help="read minus-strand BED intervals reverse-complemented (default: as in training)",
+    )
     p.add_argument(
         "--batch-size",
-        type=int,
+        type=positive_int,
         default=256,
         help="sequences (attribute: pairs, variants) per pass",
     )
@@ -243,7 +309,7 @@ def _add_genome_scale(p: argparse.ArgumentParser, *, chunk_size: int) -> None:
     )
     scale.add_argument(
         "--tile",
-        type=int,
+        type=positive_int,
         metavar="STRIDE",
         help="instead of --bed or --fasta: windows of the model's length every STRIDE bases "
         "over the --genome (or the --region)",
@@ -254,11 +320,14 @@ def _add_genome_scale(p: argparse.ArgumentParser, *, chunk_size: int) -> None:
         help="chr:start-end or a chromosome to tile; repeat for several (default: all)",
     )
     scale.add_argument(
-        "--chunk-size", type=int, default=chunk_size, help=f"sequences per chunk ({chunk_size})"
+        "--chunk-size",
+        type=positive_int,
+        default=chunk_size,
+        help=f"sequences per chunk ({chunk_size}); results do not depend on it",
     )
     scale.add_argument(
         "--devices",
-        type=int,
+        type=positive_int,
         default=1,
         help="processes that share the chunks through Lightning's DDP (one per GPU, else CPU "
         "processes); their results are merged into one output (default: 1)",
@@ -278,14 +347,23 @@ def _add_data_arguments(p: argparse.ArgumentParser) -> None:
     source = p.add_argument_group("input (replaces the config's)")
     source.add_argument("--fasta", help="FASTA of sequences (ids may be chr:start-end)")
     source.add_argument("--labels", help="CSV/TSV of labels with an 'id' column")
-    source.add_argument("--bed", help="BED/narrowPeak intervals (labels after column 3)")
+    source.add_argument("--bed", help="BED/BED6/narrowPeak intervals (labels after the fields)")
     source.add_argument("--genome", help="genome FASTA the BED intervals refer to")
     p.add_argument("--alphabet", choices=["dna", "rna", "protein"])
-    p.add_argument("--length", type=int, help="pad/trim (FASTA) or resize (BED) to this length")
+    p.add_argument(
+        "--length", type=positive_int, help="pad/trim (FASTA) or resize (BED) to this length"
+    )
+
+
+# --------------------------------------------------------------------------- runs
 
 
 def _data_config(args: argparse.Namespace, overrides: dict[str, str]) -> dict:
-    """The configuration with the explicit data arguments applied."""
+    """The configuration with the explicit data arguments applied, checked."""
+    from seqmodels.config import check_config, load_config
+
+    if args.fasta and args.bed:
+        raise SeqmodelsError("give either --fasta (with --labels) or --bed with --genome")
     config = load_config(args.config, overrides)
     data = config["data"]
     if args.fasta:
@@ -297,22 +375,23 @@ def _data_config(args: argparse.Namespace, overrides: dict[str, str]) -> dict:
             data[key] = getattr(args, key)
     if not (data["fasta"] or data["bed"]):
         raise SeqmodelsError("no input: give --fasta (with --labels) or --bed with --genome")
-    return config
+    return check_config(config)
 
 
 def _run_inspect(args: argparse.Namespace, overrides: dict[str, str]) -> int:
-    from seqmodels.data.build import encode_and_split, read_config_records
     from seqmodels.data.report import describe
+    from seqmodels.workflows.inputs import encode_and_split, read_config_records
 
     config = _data_config(args, overrides)
     records = read_config_records(config["data"])
-    sequences, splits = encode_and_split(records, config["data"], seed=config["seed"])
+    sequences, splits = encode_and_split(records, config["data"], random_state=config["seed"])
     print(describe(records, sequences, splits))
     return 0
 
 
 def _run_summary(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     from seqmodels.alphabets import get_alphabet
+    from seqmodels.config import load_config
     from seqmodels.io.labels import read_labels
     from seqmodels.models import build_model
     from seqmodels.models.summary import summarize
@@ -334,10 +413,12 @@ def _run_summary(args: argparse.Namespace, overrides: dict[str, str]) -> int:
 
 
 def _run_train(args: argparse.Namespace, overrides: dict[str, str]) -> int:
-    from seqmodels.train import train_from_files
+    from seqmodels.io.atomic import check_output_directory
+    from seqmodels.workflows.train import train_from_files
 
     if not args.config and not args.resume:
         raise SeqmodelsError("train needs --config (or --resume to continue a run)")
+    check_output_directory(args.out)
     metrics = train_from_files(args.config, args.out, overrides=overrides, resume=args.resume)
     if metrics:
         print(f"test split, best checkpoint (loss {metrics.pop('loss', float('nan')):.4f}):")
@@ -349,46 +430,52 @@ def _run_train(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     return 0
 
 
-def _load_for_inputs(args: argparse.Namespace, *, labels=None):
+def _load_task(args: argparse.Namespace):
     from seqmodels.checkpoint import load_task
-    from seqmodels.predict import load_inputs
 
-    if bool(args.fasta) == bool(args.bed):
-        raise SeqmodelsError("give either --fasta or --bed with --genome")
     task = load_task(args.checkpoint)
     if getattr(args, "rc_average", False):
         task.hparams.rc_average = True
-    sequences = load_inputs(task, fasta=args.fasta, labels=labels, bed=args.bed, genome=args.genome)
-    return task, sequences
+    return task
 
 
-def _open_for_inputs(args: argparse.Namespace):
-    """The task and its streamed inputs: FASTA, BED + genome, or tiles of the genome."""
-    from seqmodels.checkpoint import load_task
-    from seqmodels.predict import open_inputs
+def _open_inputs(args: argparse.Namespace, task, *, streamed: bool, labels=None):
+    """The inputs a checkpoint command names: FASTA, BED + genome, or (streamed) tiles."""
+    from seqmodels.workflows.inputs import load_inputs, open_inputs
 
-    if sum(map(bool, (args.fasta, args.bed, args.tile))) != 1:
-        raise SeqmodelsError("give one of --fasta, --bed (with --genome) or --tile (with --genome)")
-    if args.region and not args.tile:
+    tile = getattr(args, "tile", None)
+    given = [flag for flag, value in (("--fasta", args.fasta), ("--bed", args.bed)) if value]
+    given += ["--tile"] if tile else []
+    if len(given) != 1:
+        what = "--fasta, --bed (with --genome) or --tile (with --genome)"
+        if not streamed:
+            what = "--fasta or --bed (with --genome)"
+        got = f" (got {' and '.join(given)})" if given else ""
+        raise SeqmodelsError(f"give one of {what}{got}")
+    if getattr(args, "region", None) and not tile:
         raise SeqmodelsError("--region goes with --tile")
-    task = load_task(args.checkpoint)
-    if getattr(args, "rc_average", False):
-        task.hparams.rc_average = True
-    inputs = open_inputs(
-        task,
-        fasta=args.fasta,
-        bed=args.bed,
-        genome=args.genome,
-        stride=args.tile,
-        regions=args.region,
-    )
-    return task, inputs
+    if args.bed and not args.genome:
+        raise SeqmodelsError(f"--bed {args.bed} needs --genome, the FASTA its intervals refer to")
+    if labels is not None and not args.fasta:
+        raise SeqmodelsError("--labels goes with --fasta (a BED carries its labels in columns)")
+    if not streamed:
+        return load_inputs(
+            task, fasta=args.fasta, labels=labels, bed=args.bed, genome=args.genome,
+            stranded=args.stranded,
+        )  # fmt: skip
+    return open_inputs(
+        task, fasta=args.fasta, bed=args.bed, genome=args.genome, stride=tile,
+        regions=args.region, stranded=args.stranded,
+    )  # fmt: skip
 
 
 def _run_predict(args: argparse.Namespace, overrides: dict[str, str]) -> int:
-    from seqmodels.predict import predict_to_file
+    from seqmodels.io.atomic import check_output_file
+    from seqmodels.workflows.predict import TABLE_FORMATS, predict_to_file
 
-    task, inputs = _open_for_inputs(args)
+    check_output_file(args.out, TABLE_FORMATS)
+    task = _load_task(args)
+    inputs = _open_inputs(args, task, streamed=True)
     n = predict_to_file(
         task,
         inputs,
@@ -405,41 +492,43 @@ def _run_predict(args: argparse.Namespace, overrides: dict[str, str]) -> int:
 
 
 def _run_evaluate(args: argparse.Namespace, overrides: dict[str, str]) -> int:
-    import json
+    from seqmodels.io.atomic import check_output_file
+    from seqmodels.workflows.predict import evaluate_to_file
 
-    from seqmodels.io.atomic import atomic_write
-    from seqmodels.predict import evaluate
-
-    task, sequences = _load_for_inputs(args, labels=args.labels)
-    metrics = evaluate(task, sequences, batch_size=args.batch_size, device=args.device)
-    with atomic_write(args.out) as handle:
-        json.dump(metrics, handle, indent=2, sort_keys=True)
+    check_output_file(args.out, {".json": "json"})
+    if args.fasta and not args.labels:
+        raise SeqmodelsError("evaluate --fasta needs --labels")
+    task = _load_task(args)
+    sequences = _open_inputs(args, task, streamed=False, labels=args.labels)
+    metrics = evaluate_to_file(
+        task, sequences, args.out, batch_size=args.batch_size, device=args.device
+    )
     print(format_metrics(metrics))
     return 0
 
 
 def _run_attribute(args: argparse.Namespace, overrides: dict[str, str]) -> int:
-    from seqmodels.attribution.core import METHODS
-    from seqmodels.attribution.export import export_attributions, output_format
+    from seqmodels.io.atomic import check_output_file
     from seqmodels.io.bed import chrom_sizes
     from seqmodels.io.tracks import read_chrom_sizes
+    from seqmodels.workflows.attribute import FORMATS, export_attributions
 
-    if args.method not in (*METHODS, "cam"):
-        raise SeqmodelsError(f"--method {args.method!r}; choose one of {', '.join(METHODS)} or cam")
-    fmt = output_format(args.out, args.format)
-    task, sequences = _open_for_inputs(args)
+    fmt = check_output_file(args.out, None if args.format else FORMATS) or args.format
+    task = _load_task(args)
     target = _resolve_target(args.target, task.output_names)
-    sizes = None
+    sequences = _open_inputs(args, task, streamed=True)
+    sizes, sizes_source = None, ""
     if args.chrom_sizes:
-        sizes = read_chrom_sizes(args.chrom_sizes)
+        sizes, sizes_source = read_chrom_sizes(args.chrom_sizes), args.chrom_sizes
     elif args.genome:
-        sizes = chrom_sizes(args.genome)
+        sizes, sizes_source = chrom_sizes(args.genome), args.genome
     n = export_attributions(
         task.model,
         sequences,
         args.out,
         fmt=fmt,
         chrom_sizes=sizes,
+        sizes_source=sizes_source,
         chunk_size=args.chunk_size,
         devices=args.devices,
         verbose=True,
@@ -461,29 +550,31 @@ def _run_attribute(args: argparse.Namespace, overrides: dict[str, str]) -> int:
 
 
 def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
-    from seqmodels.attribution.core import METHODS
-    from seqmodels.io.meme import read_meme
-    from seqmodels.motifs import find_motifs, jaspar_motifs, write_report
+    from seqmodels.io.atomic import check_output_directory
     from seqmodels.motifs.matching import Q_THRESHOLD, best_matches
+    from seqmodels.workflows.motifs import motif_database, motifs_to_directory
 
-    if args.method not in METHODS:
-        raise SeqmodelsError(f"--method {args.method!r}; choose one of {', '.join(METHODS)}")
-    task, sequences = _load_for_inputs(args)
+    check_output_directory(args.out)
+    task = _load_task(args)
     names = task.output_names
     targets = [_resolve_target(t, names) for t in args.target] if args.target else None
-    if args.database == "jaspar":
-        database = jaspar_motifs(collection=args.collection, tax_group=args.tax_group)
-        source = f"JASPAR 2024 {args.collection} {args.tax_group} ({len(database)} matrices)"
-    else:
-        database = read_meme(args.database)
-        source = f"{args.database} ({len(database)} motifs)"
-    if not database:
-        raise SeqmodelsError(f"no motifs in the database: {source}")
-    results = find_motifs(
+    database, source = motif_database(
+        args.database, task.alphabet, collection=args.collection, tax_group=args.tax_group
+    )  # checked before the work starts
+    sequences = _open_inputs(args, task, streamed=False)
+    details = {
+        "checkpoint": args.checkpoint,
+        "inputs": args.fasta or f"{args.bed} over {args.genome}",
+        "sequences": f"{len(sequences):,} × {sequences.length} bp",
+        "attribution": f"{args.method}, top {args.top} sequences per task",
+        "database": source,
+    }
+    results = motifs_to_directory(
         task,
         sequences,
         args.out,
         database=database,
+        details=details,
         targets=targets,
         method=args.method,
         n_shuffles=args.n_shuffles,
@@ -493,14 +584,6 @@ def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
         device=args.device,
         verbose=True,
     )
-    details = {
-        "checkpoint": args.checkpoint,
-        "inputs": args.fasta or f"{args.bed} over {args.genome}",
-        "sequences": f"{len(sequences):,} × {sequences.length} bp",
-        "attribution": f"{args.method}, top {args.top} sequences per task",
-        "database": source,
-    }
-    write_report(f"{args.out}/report.html", results, details=details)
     best = best_matches(results.matches)
     named_filters = best.loc[[m.name for m in results.filters], "q_value"] <= Q_THRESHOLD
     print(f"{named_filters.sum()} of {len(results.filters)} filters matched at q ≤ {Q_THRESHOLD}")
@@ -542,13 +625,20 @@ def format_metrics(metrics: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
-def _parse_overrides(extra: list[str]) -> dict[str, str]:
-    """``["--a.b", "1", "--c.d=x"]`` → ``{"a.b": "1", "c.d": "x"}``."""
+def _parse_overrides(extra: list[str], command: str) -> dict[str, str]:
+    """``["--a.b", "1", "--c.d=x"]`` → ``{"a.b": "1", "c.d": "x"}``; only config commands
+    take them."""
     overrides, i = {}, 0
     while i < len(extra):
         token = extra[i]
-        if not token.startswith("--") or "." not in token.split("=")[0]:
-            raise SeqmodelsError(f"unrecognised argument {token!r} (see --help)")
+        key = token.split("=")[0]
+        if not token.startswith("--") or "." not in key:
+            raise SeqmodelsError(f"{command}: unrecognised argument {token!r} (see --help)")
+        if command not in CONFIG_COMMANDS:
+            raise SeqmodelsError(
+                f"{command}: {key} is a config override; {command} reads its settings from the "
+                "checkpoint and takes none"
+            )
         key, eq, value = token[2:].partition("=")
         if not eq:
             if i + 1 >= len(extra):
@@ -557,6 +647,11 @@ def _parse_overrides(extra: list[str]) -> dict[str, str]:
         overrides[key] = value
         i += 1
     return overrides
+
+
+def _fail(message: str) -> int:
+    print(f"seqmodels: error: {' '.join(message.split())}", file=sys.stderr)
+    return 2
 
 
 def _version() -> str:

@@ -1,4 +1,5 @@
-"""Evaluation metrics for the four task types, in numpy only.
+"""Evaluation metrics for the four task types: torchmetrics' functions with missing labels
+masked and undefined cases (one class, a constant side) as NaN.
 
 Elementary metrics take two 1-D arrays of the same length ``(N,)`` with no missing values:
 :func:`auroc`, :func:`auprc`, :func:`accuracy`, :func:`pearson`, :func:`spearman` and
@@ -15,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import torch
+from torchmetrics.functional import pearson_corrcoef, r2_score
+from torchmetrics.functional.classification import binary_auroc, binary_average_precision
 
 TASK_TYPES = ("binary", "multilabel", "multiclass", "regression")
 
@@ -68,29 +72,12 @@ def _binary_labels(y_true: np.ndarray) -> np.ndarray:
     return positive
 
 
-def average_ranks(x: np.ndarray) -> np.ndarray:
-    """Rank values from 1, giving tied values the average of the ranks they span.
-
-    Parameters
-    ----------
-    x : array-like, shape (N,)
-
-    Returns
-    -------
-    numpy.ndarray, float64, shape (N,)
-        ``ranks[i]`` is the (average) rank of ``x[i]``; ``[10, 20, 20, 30]`` gives
-        ``[1, 2.5, 2.5, 4]``.
-    """
-    _, inverse, counts = np.unique(np.ravel(x), return_inverse=True, return_counts=True)
-    last = np.cumsum(counts)
-    first = last - counts + 1
-    return ((first + last) / 2.0)[inverse]
+def _tensors(*arrays: np.ndarray) -> list[torch.Tensor]:
+    return [torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)) for a in arrays]
 
 
 def auroc(y_true: np.ndarray, y_score: np.ndarray) -> float:
-    """Area under the ROC curve, as the Mann–Whitney U statistic.
-
-    Exact, with ties between scores counted as one half, in O(N log N).
+    """Area under the ROC curve (torchmetrics), tied scores counted as one half.
 
     Parameters
     ----------
@@ -106,20 +93,15 @@ def auroc(y_true: np.ndarray, y_score: np.ndarray) -> float:
     """
     y_true, y_score = _pair(y_true, y_score)
     positive = _binary_labels(y_true)
-    n_pos = int(positive.sum())
-    n_neg = positive.size - n_pos
-    if n_pos == 0 or n_neg == 0:
+    if positive.all() or not positive.any():
         return float("nan")
-    rank_sum = average_ranks(y_score)[positive].sum()
-    u = rank_sum - n_pos * (n_pos + 1) / 2.0
-    return float(u / (n_pos * n_neg))
+    score, target = _tensors(y_score, positive)
+    return float(binary_auroc(score, target.long(), thresholds=None))
 
 
 def auprc(y_true: np.ndarray, y_score: np.ndarray) -> float:
-    """Average precision: the step-wise area under the precision–recall curve.
-
-    ``sum_k (R_k - R_{k-1}) P_k`` over the distinct score thresholds in decreasing order, so
-    tied scores enter together, as in ``sklearn.metrics.average_precision_score``.
+    """Average precision (torchmetrics): the step-wise area under the precision–recall curve,
+    tied scores entering together, as in ``sklearn.metrics.average_precision_score``.
 
     Parameters
     ----------
@@ -137,14 +119,8 @@ def auprc(y_true: np.ndarray, y_score: np.ndarray) -> float:
     positive = _binary_labels(y_true)
     if not positive.any():
         return float("nan")
-    order = np.argsort(-y_score, kind="stable")
-    sorted_score = y_score[order]
-    # Last index of each run of equal scores: one point of the curve per distinct threshold.
-    cut = np.r_[np.flatnonzero(np.diff(sorted_score)), sorted_score.size - 1]
-    true_pos = np.cumsum(positive[order])[cut]
-    precision = true_pos / (cut + 1)
-    recall = true_pos / true_pos[-1]
-    return float(np.sum(np.diff(recall, prepend=0.0) * precision))
+    score, target = _tensors(y_score, positive)
+    return float(binary_average_precision(score, target.long(), thresholds=None))
 
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -174,7 +150,7 @@ def _is_constant(x: np.ndarray) -> bool:
 
 
 def pearson(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Pearson correlation coefficient.
+    """Pearson correlation coefficient (torchmetrics).
 
     Parameters
     ----------
@@ -189,14 +165,32 @@ def pearson(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     y_true, y_pred = _pair(y_true, y_pred)
     if _is_constant(y_true) or _is_constant(y_pred):
         return float("nan")
-    a = y_true - y_true.mean()
-    b = y_pred - y_pred.mean()
-    r = np.dot(a, b) / np.sqrt(np.dot(a, a) * np.dot(b, b))
-    return float(np.clip(r, -1.0, 1.0))
+    prediction, target = _tensors(y_pred, y_true)
+    return float(pearson_corrcoef(prediction, target).clamp(-1.0, 1.0))
+
+
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Rank values from 1, giving tied values the average of the ranks they span.
+
+    Parameters
+    ----------
+    x : array-like, shape (N,)
+
+    Returns
+    -------
+    numpy.ndarray, float64, shape (N,)
+        ``ranks[i]`` is the (average) rank of ``x[i]``; ``[10, 20, 20, 30]`` gives
+        ``[1, 2.5, 2.5, 4]``.
+    """
+    _, inverse, counts = np.unique(np.ravel(x), return_inverse=True, return_counts=True)
+    last = np.cumsum(counts)
+    first = last - counts + 1
+    return ((first + last) / 2.0)[inverse]
 
 
 def spearman(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Spearman rank correlation: the Pearson correlation of the average ranks.
+    """Spearman rank correlation: the Pearson correlation of the average ranks (exact, where
+    torchmetrics' version works in float32 and adds an epsilon).
 
     Parameters
     ----------
@@ -209,11 +203,13 @@ def spearman(y_true: np.ndarray, y_pred: np.ndarray) -> float:
         In [-1, 1]; NaN if either side is constant (or N < 2).
     """
     y_true, y_pred = _pair(y_true, y_pred)
+    if _is_constant(y_true) or _is_constant(y_pred):
+        return float("nan")
     return pearson(average_ranks(y_true), average_ranks(y_pred))
 
 
 def r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Coefficient of determination, ``1 - SS_res / SS_tot``.
+    """Coefficient of determination, ``1 - SS_res / SS_tot`` (torchmetrics).
 
     Parameters
     ----------
@@ -229,9 +225,8 @@ def r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     y_true, y_pred = _pair(y_true, y_pred)
     if _is_constant(y_true):
         return float("nan")
-    ss_res = np.sum((y_true - y_pred) ** 2)
-    ss_tot = np.sum((y_true - y_true.mean()) ** 2)
-    return float(1.0 - ss_res / ss_tot)
+    prediction, target = _tensors(y_pred, y_true)
+    return float(r2_score(prediction, target))
 
 
 def _thresholded_accuracy(y_true: np.ndarray, y_prob: np.ndarray) -> float:
@@ -244,6 +239,9 @@ _COLUMN_METRICS: dict[str, dict[str, Metric]] = {
     "regression": {"pearson": pearson, "spearman": spearman, "r2": r2},
 }
 _COLUMN_METRICS["multilabel"] = _COLUMN_METRICS["binary"]
+METRICS = {task: tuple(_COLUMN_METRICS[task]) for task in _COLUMN_METRICS}
+METRICS["multiclass"] = METRICS["binary"]
+"""The metric names logged for each task type."""
 
 
 def _nanmean(values: Sequence[float]) -> float:

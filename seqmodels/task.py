@@ -10,12 +10,9 @@ from torch.nn import functional as F
 
 from seqmodels.alphabets import get_alphabet
 from seqmodels.encoding import reverse_complement
+from seqmodels.errors import SeqmodelsError
 from seqmodels.metrics import task_metrics
 from seqmodels.models import build_model
-
-TASK_TYPES = ("binary", "multilabel", "multiclass", "regression")
-REGRESSION_LOSSES = ("mse", "poisson")
-SCHEDULERS = ("plateau", "cosine", "none")
 
 
 class SequenceTask(pl.LightningModule):
@@ -38,10 +35,13 @@ class SequenceTask(pl.LightningModule):
         Sequence length the model was trained on.
     unknown : str
         Encoding policy for symbols outside the alphabet (see :func:`seqmodels.to_indices`).
+    stranded : bool
+        BED intervals were read from their own strand (minus-strand ones reverse-complemented).
     pos_weight : list of float, optional
         Positive-class weight per task for the binary cross-entropy.
-    regression_loss : {"mse", "poisson"}
-        Poisson treats outputs as log rates.
+    regression_loss : {"mse", "poisson", "huber"}
+        Poisson treats outputs as log rates; Huber is quadratic within 1 of the label, linear
+        beyond.
     lr, weight_decay : float
         AdamW settings.
     scheduler : {"plateau", "cosine", "none"}
@@ -49,7 +49,7 @@ class SequenceTask(pl.LightningModule):
         Horizon of the cosine schedule.
     rc_average : bool
         Average predictions over each sequence and its reverse complement at evaluation.
-    seed : int
+    random_state : int
         Reseeds the global random number generator at each training step, so that a resumed
         run continues exactly as an uninterrupted one.
     version : str
@@ -66,6 +66,7 @@ class SequenceTask(pl.LightningModule):
         alphabet: str = "dna",
         length: int,
         unknown: str = "error",
+        stranded: bool = False,
         pos_weight: list[float] | None = None,
         regression_loss: str = "mse",
         lr: float = 1e-3,
@@ -73,7 +74,7 @@ class SequenceTask(pl.LightningModule):
         scheduler: str = "plateau",
         max_epochs: int = 20,
         rc_average: bool = False,
-        seed: int = 0,
+        random_state: int = 0,
         version: str = "",
     ):
         super().__init__()
@@ -86,7 +87,7 @@ class SequenceTask(pl.LightningModule):
         )
         weight = torch.tensor(pos_weight, dtype=torch.float32) if pos_weight else None
         self.register_buffer("pos_weight", weight, persistent=False)
-        self._outputs: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self._outputs: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
 
     @property
     def output_names(self) -> list[str]:
@@ -124,11 +125,16 @@ class SequenceTask(pl.LightningModule):
     def on_train_batch_start(self, batch, batch_idx: int) -> None:
         # Dropout draws from the global generator: seeding it by step makes a resumed run
         # draw exactly what the uninterrupted run drew.
-        torch.manual_seed(self.hparams.seed * 1_000_003 + self.global_step)
+        torch.manual_seed(self.hparams.random_state * 1_000_003 + self.global_step)
 
     def training_step(self, batch, batch_idx):
-        x, y = batch
+        x, y, _ = batch
         loss = self.loss(self(x), y)
+        if not torch.isfinite(loss):
+            raise SeqmodelsError(
+                f"training diverged: the loss is {loss.item()} at epoch {self.current_epoch}, "
+                f"step {self.global_step} (lower optim.lr or set trainer.gradient_clip_val)"
+            )
         self.log("train/loss", loss, on_step=False, on_epoch=True, batch_size=len(x))
         return loss
 
@@ -148,29 +154,32 @@ class SequenceTask(pl.LightningModule):
         return self.predict_outputs(batch[0])
 
     def _evaluation_step(self, batch, stage: str) -> None:
-        x, y = batch
-        raw = self.raw_outputs(x)
-        self.log(f"{stage}/loss", self.loss(raw, y), batch_size=len(x), sync_dist=True)
-        predictions = to_predictions(raw, self.hparams.task, self.hparams.regression_loss)
-        self._outputs.append((predictions.float(), y))
+        x, y, index = batch
+        self._outputs.append((self.raw_outputs(x).float(), y, index))
 
     def _log_metrics(self, stage: str) -> None:
+        """Loss and metrics over the whole split, each sequence counted once: under DDP the
+        outputs of every process are gathered and the sequences its sampler repeated to even
+        out the shards are dropped, so the numbers equal one process's."""
         if not self._outputs:
             return
-        predictions = torch.cat([p for p, _ in self._outputs])
-        targets = torch.cat([t for _, t in self._outputs])
+        raw, targets, index = (torch.cat(parts) for parts in zip(*self._outputs, strict=True))
         self._outputs.clear()
         if self.trainer.world_size > 1:
-            predictions = self.all_gather(predictions).flatten(0, 1)
-            targets = self.all_gather(targets).flatten(0, 1)
+            raw, targets, index = (self.all_gather(t).flatten(0, 1) for t in (raw, targets, index))
+            _, first = np.unique(index.cpu().numpy(), return_index=True)
+            first = torch.from_numpy(first).to(raw.device)
+            raw, targets = raw[first], targets[first]
+        predictions = to_predictions(raw, self.hparams.task, self.hparams.regression_loss)
         metrics = task_metrics(
             self.hparams.task,
             targets.cpu().numpy(),
-            predictions.cpu().numpy(),
+            predictions.float().cpu().numpy(),
             list(self.hparams.task_names),
         )
-        finite = {f"{stage}/{k}": v for k, v in metrics.items() if np.isfinite(v)}
-        self.log_dict(finite, sync_dist=False, rank_zero_only=True)
+        logged = {"loss": float(self.loss(raw, targets)), **metrics}
+        finite = {f"{stage}/{k}": v for k, v in logged.items() if np.isfinite(v)}
+        self.log_dict(finite, sync_dist=False)
 
     def configure_optimizers(self):
         optimizer = torch.optim.AdamW(
@@ -202,6 +211,8 @@ def masked_loss(
 ) -> torch.Tensor:
     """Mean loss over the labels that are present (not NaN).
 
+    ``regression_loss`` is ``mse``, ``poisson`` (outputs are log rates) or ``huber``.
+
     Parameters
     ----------
     raw : torch.Tensor, shape (N, T)
@@ -220,6 +231,8 @@ def masked_loss(
     if task == "regression":
         if regression_loss == "poisson":
             losses = F.poisson_nll_loss(raw, target, log_input=True, full=False, reduction="none")
+        elif regression_loss == "huber":
+            losses = F.huber_loss(raw, target, reduction="none", delta=1.0)
         else:
             losses = (raw - target) ** 2
     else:

@@ -26,7 +26,7 @@ def tiny_run(tmp_path_factory) -> Path:
     import numpy as np
 
     from seqmodels.config import load_config
-    from seqmodels.train import train
+    from seqmodels.workflows.train import train
 
     path = tmp_path_factory.mktemp("run")
     genome = path / "genome.fa"

@@ -108,4 +108,4 @@ def test_split_chromosomes_need_coordinates(tmp_path, capsys):
 def test_unknown_config_key(tmp_path, capsys):
     fasta = write(tmp_path, "x.fa", GOOD_FASTA)
     message = run_inspect(capsys, "--fasta", fasta, "--data.fatsa", "y.fa")
-    assert "unknown config key 'data.fatsa'" in message
+    assert "data.fatsa: unknown key; choose from fasta, labels" in message

@@ -117,7 +117,7 @@ def test_cam_refuses_a_model_without_a_trunk():
         class_activation_map(model, one_hot_encode("ACGTA"), device="cpu")
 
 
-def test_cam_takes_a_task_and_leaves_it_as_found():
+def test_cam_leaves_the_network_of_a_task_as_found():
     task = SequenceTask(
         model={"name": "cnn", "filters": [4], "kernel_sizes": [3], "global_pool": "avg",
                "dense": []},
@@ -126,7 +126,7 @@ def test_cam_takes_a_task_and_leaves_it_as_found():
     task.train()
     task.model.head[2].bias.requires_grad_(False)
     flags = [p.requires_grad for p in task.parameters()]
-    cam = class_activation_map(task, one_hot_encode(["ACGTAC", "GGGTTT"]), device="cpu")
+    cam = class_activation_map(task.model, one_hot_encode(["ACGTAC", "GGGTTT"]), device="cpu")
     assert cam.shape == (2, 6)
     assert task.training and task.model.training
     assert [p.requires_grad for p in task.parameters()] == flags
@@ -150,8 +150,8 @@ def test_cli_writes_the_cam_of_a_global_average_pool_model_as_a_bigwig(tmp_path)
     from seqmodels.checkpoint import load_task
     from seqmodels.cli import main
     from seqmodels.config import load_config
-    from seqmodels.predict import load_inputs
-    from seqmodels.train import train
+    from seqmodels.workflows.inputs import load_inputs
+    from seqmodels.workflows.train import train
 
     rng = np.random.default_rng(0)
     genome = {c: "".join(rng.choice(list("ACGT"), 400)) for c in ("chr1", "chr2", "chr3")}
@@ -176,6 +176,6 @@ def test_cli_writes_the_cam_of_a_global_average_pool_model_as_a_bigwig(tmp_path)
     task = load_task(checkpoint)
     sequences = load_inputs(task, bed=tmp_path / "x.bed", genome=tmp_path / "g.fa")
     X = torch.nn.functional.one_hot(torch.from_numpy(sequences.codes).long(), 4)
-    cam = class_activation_map(task, X.transpose(1, 2).float())
+    cam = class_activation_map(task.model, X.transpose(1, 2).float())
     values = np.array(pyBigWig.open(str(out)).values("chr1", 40, 80))
     np.testing.assert_allclose(values, cam[1].numpy(), rtol=1e-5, atol=1e-6)

@@ -5,7 +5,13 @@ import torch
 from seqmodels import DNA, decode, reverse_complement, to_indices
 from seqmodels.cli import main
 from seqmodels.data import SequenceSet, load_sequences, split_indices
-from seqmodels.data.module import CodesDataset, EpochSampler, SequenceDataModule, augment
+from seqmodels.data.module import (
+    CodesDataset,
+    EpochSampler,
+    SequenceDataModule,
+    augment,
+    augmentation,
+)
 from seqmodels.io.fasta import write_fasta
 
 
@@ -26,8 +32,8 @@ def test_split_by_chromosome():
 
 def test_split_by_seeded_fraction_is_a_partition():
     sequences = genomic_set()
-    a = split_indices(sequences, val_fraction=0.2, test_fraction=0.1, seed=3)
-    b = split_indices(sequences, val_fraction=0.2, test_fraction=0.1, seed=3)
+    a = split_indices(sequences, val_fraction=0.2, test_fraction=0.1, random_state=3)
+    b = split_indices(sequences, val_fraction=0.2, test_fraction=0.1, random_state=3)
     assert all(np.array_equal(a[k], b[k]) for k in a)
     assert (len(a["train"]), len(a["val"]), len(a["test"])) == (21, 6, 3)
     assert sorted(np.concatenate(list(a.values()))) == list(range(30))
@@ -41,14 +47,15 @@ def test_held_out_chromosome_must_exist():
 def test_dataset_gathers_whole_batches():
     sequences = genomic_set()
     dataset = CodesDataset(sequences.codes, sequences.targets)
-    codes, targets = dataset.__getitems__([3, 1])
+    codes, targets, index = dataset.__getitems__([3, 1])
     assert codes.dtype == torch.uint8
     np.testing.assert_array_equal(codes.numpy(), sequences.codes[[3, 1]])
     np.testing.assert_array_equal(targets.numpy().ravel(), [3, 1])
+    assert index.tolist() == [3, 1]
 
 
 def test_epoch_sampler_replays_an_epoch_and_changes_between_epochs():
-    sampler = EpochSampler(50, seed=1)
+    sampler = EpochSampler(50, random_state=1)
     sampler.set_epoch(2)
     first = list(sampler)
     sampler.set_epoch(3)
@@ -57,11 +64,15 @@ def test_epoch_sampler_replays_an_epoch_and_changes_between_epochs():
     assert list(sampler) == first and sorted(first) == list(range(50))
 
 
+def draws(n, **options):
+    flip, shift = augmentation(np.arange(n), random_state=0, epoch=1, **options)
+    return torch.from_numpy(flip), torch.from_numpy(shift)
+
+
 def test_augmentation_gives_the_sequence_or_its_reverse_complement():
     codes = torch.from_numpy(to_indices(["ACGTTRN", "AACCGGT"] * 20))
-    out = augment(
-        codes, DNA, reverse_complement=True, max_shift=0, generator=torch.Generator().manual_seed(0)
-    )
+    flip, shift = draws(40, reverse_complement=True, max_shift=0)
+    out = augment(codes, DNA, flip=flip, shift=shift)
     flipped = 0
     for before, after in zip(decode(codes), decode(out), strict=True):
         assert after in (before, reverse_complement(before))
@@ -71,17 +82,20 @@ def test_augmentation_gives_the_sequence_or_its_reverse_complement():
 
 def test_shift_moves_sequences_and_fills_with_gaps():
     codes = torch.from_numpy(to_indices(["ACGTACGTAC"] * 30))
-    out = decode(
-        augment(
-            codes,
-            DNA,
-            reverse_complement=False,
-            max_shift=2,
-            generator=torch.Generator().manual_seed(0),
-        )
-    )
+    flip, shift = draws(30, reverse_complement=False, max_shift=2)
+    out = decode(augment(codes, DNA, flip=flip, shift=shift))
     expected = {"--ACGTACGT", "-ACGTACGTA", "ACGTACGTAC", "CGTACGTAC-", "GTACGTAC--"}
     assert set(out) == expected
+
+
+def test_augmentation_of_a_sequence_depends_on_the_seed_epoch_and_index_alone():
+    options = {"random_state": 5, "reverse_complement": True, "max_shift": 3}
+    flip, shift = augmentation(np.arange(100), epoch=2, **options)
+    part_flip, part_shift = augmentation(np.arange(100)[::-1][:10], epoch=2, **options)
+    np.testing.assert_array_equal(part_flip, flip[::-1][:10])  # another batch, another order
+    np.testing.assert_array_equal(part_shift, shift[::-1][:10])
+    other, _ = augmentation(np.arange(100), epoch=3, **options)
+    assert (other != flip).any() and 30 < flip.sum() < 70 and set(shift) == set(range(-3, 4))
 
 
 def test_datamodule_batches_are_one_hot_with_targets(tmp_path):
@@ -90,10 +104,10 @@ def test_datamodule_batches_are_one_hot_with_targets(tmp_path):
     splits = split_indices(sequences, val_fraction=0.2, test_fraction=0.2)
     module = SequenceDataModule(sequences, splits, batch_size=4)
     batch = next(iter(module.train_dataloader()))
-    x, y = module.on_after_batch_transfer(batch, 0)
+    x, y, index = module.on_after_batch_transfer(batch, 0)
     assert x.shape == (4, 4, 5) and x.dtype == torch.float32
     np.testing.assert_allclose(x[0, :, 4].numpy(), [0.25] * 4)
-    assert y.shape == (4, 0)
+    assert y.shape == (4, 0) and len(set(index.tolist())) == 4
 
 
 def test_inspect_reports_counts_balance_and_splits(capsys, data_dir, genome):

@@ -7,12 +7,12 @@ import torch
 
 from seqmodels import DNA, SeqmodelsError, to_indices
 from seqmodels.attribution import attribute, importance_track
-from seqmodels.attribution.export import export_attributions
 from seqmodels.cli import main
 from seqmodels.data import SequenceSet
 from seqmodels.encoding import codes_to_one_hot
 from seqmodels.io.tracks import TrackMerger, bedgraph_writer, bigwig_writer
 from seqmodels.models import build_model
+from seqmodels.workflows.attribute import export_attributions
 
 SIZES = {"chrB": 50, "chrA": 40}  # header order is not alphabetical
 

@@ -13,7 +13,7 @@ from seqmodels import SeqmodelsError
 from seqmodels.checkpoint import load_task
 from seqmodels.cli import main
 from seqmodels.io.bed import tile_intervals
-from seqmodels.predict import load_inputs, open_inputs
+from seqmodels.workflows.inputs import load_inputs, open_inputs
 
 
 def test_tiles_cover_every_base_and_end_at_the_region_end():

@@ -8,7 +8,8 @@ import torch
 from seqmodels.attribution import attribute
 from seqmodels.checkpoint import load_task
 from seqmodels.models import build_model
-from seqmodels.predict import open_inputs, predict_to_file
+from seqmodels.workflows.inputs import open_inputs
+from seqmodels.workflows.predict import predict_to_file
 
 pytestmark = [
     pytest.mark.gpu,
@@ -42,7 +43,7 @@ def test_predictions_on_cuda_equal_those_on_the_cpu(tiny_run, tmp_path):
 
 def test_bf16_training_on_cuda_learns(tiny_run, tmp_path):
     from seqmodels.config import load_config
-    from seqmodels.train import train
+    from seqmodels.workflows.train import train
 
     config = load_config()
     config["data"].update(

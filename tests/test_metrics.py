@@ -48,7 +48,7 @@ def test_average_ranks_give_ties_the_mean_of_their_ranks():
     ],
 )
 def test_auroc_hand_values(y, s, expected):
-    assert auroc(np.array(y), np.array(s)) == pytest.approx(expected, abs=1e-15)
+    assert auroc(np.array(y), np.array(s)) == pytest.approx(expected, abs=1e-7)
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_auroc_hand_values(y, s, expected):
     ],
 )
 def test_auprc_hand_values(y, s, expected):
-    assert auprc(np.array(y), np.array(s)) == pytest.approx(expected, abs=1e-15)
+    assert auprc(np.array(y), np.array(s)) == pytest.approx(expected, abs=1e-7)
 
 
 def test_undefined_classification_metrics_are_nan():
@@ -80,8 +80,9 @@ def test_classification_metrics_match_sklearn_with_ties():
         y = rng.integers(0, 2, size=n)
         y[:2] = [0, 1]  # both classes present
         s = _tied_scores(rng, n)
-        assert auroc(y, s) == pytest.approx(metrics.roc_auc_score(y, s), abs=1e-12)
-        assert auprc(y, s) == pytest.approx(metrics.average_precision_score(y, s), abs=1e-12)
+        # torchmetrics builds the curves in float32
+        assert auroc(y, s) == pytest.approx(metrics.roc_auc_score(y, s), abs=1e-7)
+        assert auprc(y, s) == pytest.approx(metrics.average_precision_score(y, s), abs=1e-7)
 
 
 def test_multiclass_macro_auroc_matches_sklearn():
@@ -92,7 +93,7 @@ def test_multiclass_macro_auroc_matches_sklearn():
     probs = counts / counts.sum(axis=1, keepdims=True)
     expected = metrics.roc_auc_score(y, probs, multi_class="ovr", average="macro")
     result = task_metrics("multiclass", y[:, None].astype(float), probs, ["label"])
-    assert result["label/auroc"] == pytest.approx(expected, abs=1e-12)
+    assert result["label/auroc"] == pytest.approx(expected, abs=1e-7)
 
 
 def test_accuracy_counts_matches():

@@ -147,7 +147,7 @@ def test_jaspar_matching_names_motifs():
 def spi1_run(tmp_path_factory):
     """A small CNN trained on sequences where the label is a planted SPI1 site."""
     from seqmodels.config import load_config
-    from seqmodels.train import train
+    from seqmodels.workflows.train import train
 
     path = tmp_path_factory.mktemp("spi1")
     spi1 = next(m for m in jaspar_motifs() if m.name == "MA0080.7")
@@ -166,7 +166,7 @@ def spi1_run(tmp_path_factory):
     write_meme(path / "jaspar.meme", jaspar_motifs())  # as a user's own database
     config = load_config()
     config["data"].update(
-        fasta=str(path / "x.fa"), labels=str(path / "x.csv"), val_chroms=["chr2"], test_chroms=[]
+        fasta=str(path / "x.fa"), labels=str(path / "x.csv"), val_chroms=["chr2"], test_fraction=0
     )
     config["model"] = {"name": "cnn", "filters": [16], "kernel_sizes": [11], "dense": []}
     config["optim"].update(lr=0.01)

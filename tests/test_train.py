@@ -14,8 +14,8 @@ from seqmodels.checkpoint import load_checkpoint, load_task
 from seqmodels.cli import main
 from seqmodels.config import load_config
 from seqmodels.data import load_sequences
-from seqmodels.predict import predict
-from seqmodels.train import train
+from seqmodels.workflows.predict import predict
+from seqmodels.workflows.train import train
 
 MOTIFS = ("TGACTCA", "CCAATCG")  # AP-1 and a second, unrelated site
 
@@ -134,7 +134,7 @@ def test_resume_after_an_interruption_matches_an_uninterrupted_run(tiny, tmp_pat
     config = tiny_config(tiny, trainer={"max_epochs": 4})
     train(config, tmp_path / "whole")
 
-    import seqmodels.train as training
+    import seqmodels.workflows.train as training
 
     class Crash(RuntimeError):
         pass
@@ -197,10 +197,10 @@ def test_cli_train_predict_evaluate(tiny, tmp_path, capsys):
     ("override", "message"),
     [
         (["--model.name", "resnet"], "model.name: unknown model 'resnet'"),
-        (["--model.filterz", "[8]"], "model.filterz: CNN takes no argument 'filterz'"),
-        (["--model.dropout", "lots"], "model.dropout: expected float, got 'lots'"),
+        (["--model.filterz", "[8]"], "model.filterz: unknown key; choose from filters"),
+        (["--model.dropout", "lots"], "model.dropout: expected a number in [0, 1), got 'lots'"),
         (["--trainer.max_epoch", "3"], "trainer.max_epoch: not a Trainer argument"),
-        (["--task.type", "ranking"], "task.type: choose one of auto, binary"),
+        (["--task.type", "ranking"], "task.type: expected one of auto, binary, multilabel"),
     ],
 )
 def test_config_errors_are_one_line(tiny, tmp_path, capsys, override, message):

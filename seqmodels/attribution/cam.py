@@ -62,7 +62,6 @@ def class_activation_map(
     SeqmodelsError
         If the model does not end in global average pooling followed by one linear layer.
     """
-    model = getattr(model, "model", model)  # a SequenceTask wraps the network
     linear = _final_linear(model)
     device = default_device(device)
     maps = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
-import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
@@ -64,7 +63,7 @@ def attribute(
     Parameters
     ----------
     model : nn.Module
-        Maps ``(N, A, L)`` to ``(N, T)`` raw outputs (logits); a ``SequenceTask`` works too.
+        Maps ``(N, A, L)`` to ``(N, T)`` raw outputs (logits), e.g. ``task.model``.
     X : torch.Tensor, shape (N, A, L)
         One-hot sequences.
     method : {"saliency", "input_x_gradient", "integrated_gradients", "deeplift",
@@ -102,6 +101,9 @@ def attribute(
         keep activations under glibc's 32 MB mmap threshold, which is faster on the CPU.
     device : str or torch.device, optional
         Default: CUDA when available. The model is moved back afterwards.
+    random_state : int, optional
+        Seeds the shuffled references: a sequence's references depend on the seed and the
+        sequence alone, so batch size, chunking and order never change a result.
 
     Returns
     -------
@@ -110,7 +112,6 @@ def attribute(
     """
     if method not in METHODS:
         raise ValueError(f"method={method!r}; choose one of {', '.join(METHODS)}")
-    model = getattr(model, "model", model)  # a SequenceTask wraps the network
     device = default_device(device)
     if gradient_correction is None:
         gradient_correction = method in GRADIENT_METHODS
@@ -119,7 +120,6 @@ def attribute(
             check_deeplift_model(model, X.shape[1], X.shape[2])
     baselines = baselines if baselines is not None else DEFAULT_BASELINES.get(method)
     n_refs = n_shuffles if method == "deeplift_shap" or baselines == "shuffle" else 1
-    rng = np.random.default_rng(random_state)
     outputs, all_deltas = [], []
     with model_on(model, device), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=CAPTUM_NOISE)
@@ -131,7 +131,7 @@ def attribute(
                 if isinstance(baselines, torch.Tensor) and baselines.dim() > 2:
                     given = baselines[start : start + BLOCK]  # one or more per sequence
                 references = make_baselines(
-                    block, given, n=n_refs, alphabet=alphabet, random_state=rng
+                    block, given, n=n_refs, alphabet=alphabet, random_state=random_state
                 )
             result, deltas = _attribute_block(
                 model,

@@ -5,12 +5,16 @@ symbol codes; one edge per adjacent pair), so it keeps every dinucleotide count 
 and last symbols. All shuffles of all sequences are built at once: each node's out-edges are
 put in random order by one sort (the last edge of each node must form a tree into the final
 symbol, else that shuffle's order is redrawn), and the walk takes one vectorised step per
-position across every shuffle.
+position across every shuffle. The random numbers of a sequence's shuffles are a function of
+the seed and that sequence alone (:mod:`seqmodels.randomness`), so they do not depend on the
+other sequences of the call, their number or their order.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from seqmodels.randomness import derive, row_keys, uniform
 
 
 def dinucleotide_shuffle(
@@ -29,16 +33,19 @@ def dinucleotide_shuffle(
     n_shuffles : int
         Shuffles per sequence, S.
     random_state : int or numpy.random.Generator, optional
+        With the same seed, a sequence gets the same shuffles in any call.
 
     Returns
     -------
     numpy.ndarray, uint8, shape (N, S, L)
     """
-    rng = np.random.default_rng(random_state)
     n, length = codes.shape
     seqs = np.repeat(codes, n_shuffles, axis=0)  # (M, L), M = N·S
-    if length < 3:
+    if length < 3 or n == 0:
         return seqs.reshape(n, n_shuffles, length)
+    keys = derive(
+        np.repeat(row_keys(codes, random_state), n_shuffles), np.tile(np.arange(n_shuffles), n)
+    )
     m, n_nodes, n_edges = len(seqs), int(codes.max()) + 1, length - 1
     src, dst = seqs[:, :-1].astype(np.int64), seqs[:, 1:]
     counts = np.bincount(
@@ -48,13 +55,13 @@ def dinucleotide_shuffle(
     last = np.where(counts > 0, start + counts - 1, -1)  # where each node's last edge sits
 
     successors = np.empty((m, n_edges), dtype=seqs.dtype)
-    todo = np.arange(m)
+    todo, attempt = np.arange(m), 0
     while len(todo):  # redraw the orders whose last edges do not form a tree into the root
-        order = np.argsort(
-            src[todo] + rng.random((len(todo), n_edges)), axis=1
-        )  # node, then random
+        noise = uniform(derive(keys[todo], attempt), n_edges)
+        order = np.argsort(src[todo] + noise, axis=1)  # by node, then at random
         successors[todo] = np.take_along_axis(dst[todo], order, axis=1)
         todo = todo[~_last_edges_reach_root(successors[todo], last[todo], seqs[todo, -1])]
+        attempt += 1
 
     flat = successors.ravel()
     row_start = np.arange(m) * n_edges

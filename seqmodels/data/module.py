@@ -1,5 +1,10 @@
 """Batches for Lightning: uint8 codes are gathered a batch at a time and one-hot encoded on the
-device the batch lands on, after augmentation."""
+device the batch lands on, after augmentation.
+
+A batch is ``(X, y, index)``: the one-hot sequences, their labels and their indices in the
+split, by which augmentation is drawn (a function of the seed, the epoch and the sequence, not
+of the batch) and by which DDP evaluation counts each sequence once.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,14 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from seqmodels.alphabets import Alphabet
-from seqmodels.data.build import encode_and_split, read_config_records
 from seqmodels.data.sets import SequenceSet
 from seqmodels.encoding import codes_to_one_hot
 from seqmodels.encoding import reverse_complement as reverse_complement_of
+from seqmodels.randomness import item_keys, uniform
 
 
 class CodesDataset(Dataset):
-    """Codes ``(N, L)`` uint8 and targets ``(N, T)``, indexed a whole batch at once.
+    """Codes ``(N, L)`` uint8, targets ``(N, T)`` and indices, gathered a whole batch at once.
 
     ``__getitems__`` lets the DataLoader fetch a batch with one gather instead of N
     ``__getitem__`` calls and a collate.
@@ -30,22 +35,21 @@ class CodesDataset(Dataset):
     def __len__(self) -> int:
         return len(self.codes)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.codes[index], self.targets[index]
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return self.__getitems__([index])
 
-    def __getitems__(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-        index = torch.as_tensor(indices)
-        return self.codes[index], self.targets[index]
+    def __getitems__(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        index = torch.as_tensor(indices, dtype=torch.int64)
+        return self.codes[index], self.targets[index], index
 
 
 class EpochSampler(Sampler[int]):
-    """A random permutation per epoch, seeded by ``(seed, epoch)`` so a resumed run replays it.
-
-    Lightning calls :meth:`set_epoch` at the start of each epoch.
+    """A random permutation per epoch, seeded by ``(random_state, epoch)`` so a resumed run
+    replays it. Lightning calls :meth:`set_epoch` at the start of each epoch.
     """
 
-    def __init__(self, n: int, seed: int = 0):
-        self.n, self.seed, self.epoch = n, seed, 0
+    def __init__(self, n: int, random_state: int = 0):
+        self.n, self.random_state, self.epoch = n, random_state, 0
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -54,7 +58,7 @@ class EpochSampler(Sampler[int]):
         return self.n
 
     def __iter__(self):
-        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
+        generator = torch.Generator().manual_seed(self.random_state * 1_000_003 + self.epoch)
         return iter(torch.randperm(self.n, generator=generator).tolist())
 
 
@@ -63,34 +67,45 @@ def keep_batch(batch):
     return batch
 
 
+def augmentation(
+    index: np.ndarray, *, random_state: int, epoch: int, reverse_complement: bool, max_shift: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which sequences to reverse-complement (half of them) and by how much to shift each
+    (±``max_shift``), drawn from the seed, the epoch and each sequence's index alone.
+
+    Returns
+    -------
+    flip : numpy.ndarray, bool, shape (N,)
+    shift : numpy.ndarray, int64, shape (N,)
+    """
+    draws = uniform(item_keys(index, random_state, epoch), 2)
+    flip = (draws[:, 0] < 0.5) & reverse_complement
+    shift = np.floor(draws[:, 1] * (2 * max_shift + 1)).astype(np.int64) - max_shift
+    return flip, shift
+
+
 def augment(
-    codes: torch.Tensor,
-    alphabet: Alphabet,
-    *,
-    reverse_complement: bool,
-    max_shift: int,
-    generator: torch.Generator,
+    codes: torch.Tensor, alphabet: Alphabet, *, flip: torch.Tensor, shift: torch.Tensor
 ) -> torch.Tensor:
-    """Randomly reverse-complement (half the sequences) and shift (±``max_shift``) codes.
+    """Reverse-complement the sequences marked in ``flip``, then shift each by ``shift``.
 
     Parameters
     ----------
     codes : torch.Tensor, uint8, shape (N, L)
+    flip : torch.Tensor, bool, shape (N,)
+    shift : torch.Tensor, int64, shape (N,)
+        Positive shifts move the sequence right.
 
     Returns
     -------
     torch.Tensor, uint8, shape (N, L)
         Shifted-in positions are gaps (zeros once one-hot encoded).
     """
-    n, length = codes.shape
-    if reverse_complement:
-        flip = torch.rand(n, generator=generator, device=codes.device) < 0.5
+    length = codes.shape[1]
+    if flip.any():
         codes = torch.where(flip[:, None], reverse_complement_of(codes, alphabet), codes)
-    if max_shift:
-        shift = torch.randint(
-            -max_shift, max_shift + 1, (n, 1), generator=generator, device=codes.device
-        )
-        source = torch.arange(length, device=codes.device) - shift
+    if shift.any():
+        source = torch.arange(length, device=codes.device) - shift[:, None]
         inside = (source >= 0) & (source < length)
         shifted = codes.gather(1, source.clamp(0, length - 1))
         codes = torch.where(inside, shifted, torch.full_like(codes, alphabet.gap_code))
@@ -116,7 +131,7 @@ class SequenceDataModule(pl.LightningDataModule):
         Augment training batches with random shifts up to this many positions.
     num_workers : int
         DataLoader workers; batches are cheap gathers, so 0 is usually fastest.
-    seed : int
+    random_state : int
         Seeds the shuffling and augmentation of each epoch.
     """
 
@@ -129,33 +144,18 @@ class SequenceDataModule(pl.LightningDataModule):
         reverse_complement: bool = False,
         max_shift: int = 0,
         num_workers: int = 0,
-        seed: int = 0,
+        random_state: int = 0,
     ):
         super().__init__()
         self.sequences, self.splits = sequences, splits
-        self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
+        self.batch_size, self.num_workers = batch_size, num_workers
+        self.random_state = random_state
         self.reverse_complement, self.max_shift = reverse_complement, max_shift
-
-    @classmethod
-    def from_config(cls, config: dict) -> SequenceDataModule:
-        """The DataModule a configuration describes."""
-        data = config["data"]
-        records = read_config_records(data)
-        sequences, splits = encode_and_split(records, data, seed=config["seed"])
-        return cls(
-            sequences,
-            splits,
-            batch_size=data["batch_size"],
-            reverse_complement=data["reverse_complement"],
-            max_shift=data["max_shift"],
-            num_workers=data["num_workers"],
-            seed=config["seed"],
-        )
 
     def _loader(self, index: np.ndarray | None, *, shuffle: bool) -> DataLoader:
         subset = self.sequences if index is None else self.sequences.subset(index)
         dataset = CodesDataset(subset.codes, subset.targets)
-        sampler = EpochSampler(len(dataset), self.seed) if shuffle else None
+        sampler = EpochSampler(len(dataset), self.random_state) if shuffle else None
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
@@ -163,7 +163,9 @@ class SequenceDataModule(pl.LightningDataModule):
             collate_fn=keep_batch,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
-            generator=torch.Generator().manual_seed(self.seed),  # leaves the global RNG alone
+            generator=torch.Generator().manual_seed(
+                self.random_state
+            ),  # leaves the global RNG alone
         )
 
     def train_dataloader(self) -> DataLoader:
@@ -179,17 +181,22 @@ class SequenceDataModule(pl.LightningDataModule):
         return self._loader(None, shuffle=False)
 
     def on_after_batch_transfer(self, batch, dataloader_idx: int):
-        codes, targets = batch
+        codes, targets, index = batch
         trainer = self.trainer
-        if trainer is not None and trainer.training:
-            generator = torch.Generator(device=codes.device).manual_seed(
-                self.seed * 1_000_003 + trainer.current_epoch * 100_003 + trainer.global_step
+        augmenting = self.reverse_complement or self.max_shift
+        if trainer is not None and trainer.training and augmenting:
+            flip, shift = augmentation(
+                index.cpu().numpy(),
+                random_state=self.random_state,
+                epoch=trainer.current_epoch,
+                reverse_complement=self.reverse_complement,
+                max_shift=self.max_shift,
             )
+            device = codes.device
             codes = augment(
                 codes,
                 self.sequences.alphabet,
-                reverse_complement=self.reverse_complement,
-                max_shift=self.max_shift,
-                generator=generator,
+                flip=torch.from_numpy(flip).to(device),
+                shift=torch.from_numpy(shift).to(device),
             )
-        return codes_to_one_hot(codes, self.sequences.alphabet), targets
+        return codes_to_one_hot(codes, self.sequences.alphabet), targets, index

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +10,7 @@ import numpy as np
 from seqmodels.alphabets import Alphabet, get_alphabet
 from seqmodels.encoding import to_indices
 from seqmodels.errors import SeqmodelsError
-from seqmodels.io.bed import fetch_sequences, read_bed
+from seqmodels.io.bed import chrom_sizes, open_genome, place_on_genome, read_bed, read_sequences
 from seqmodels.io.coords import parse_interval_ids
 from seqmodels.io.fasta import read_fasta
 from seqmodels.io.labels import align_labels, read_labels
@@ -24,13 +24,15 @@ class Records:
     ----------
     ids : list of str
     seqs : list of str
+        As the model reads them: minus-strand records already reverse-complemented.
     source : str
         The input file(s), for messages.
     targets : numpy.ndarray or None, float32, shape (N, T)
         NaN marks a missing label.
     task_names : list of str
-    chrom, start, end : numpy.ndarray or None, shape (N,)
-        Genome coordinates of each record, when known (BED input or ``chr:start-end`` ids).
+    chrom, start, end, strand : numpy.ndarray or None, shape (N,)
+        Genome interval of each record and the strand its sequence reads (``+``, ``-`` or
+        ``.``), when known (BED input or ``chr:start-end`` ids).
     """
 
     ids: list[str]
@@ -41,6 +43,7 @@ class Records:
     chrom: np.ndarray | None = None
     start: np.ndarray | None = None
     end: np.ndarray | None = None
+    strand: np.ndarray | None = None
 
 
 @dataclass
@@ -51,12 +54,15 @@ class SequenceSet:
     ----------
     ids : list of str
     codes : numpy.ndarray, uint8, shape (N, L)
-        Symbol codes (see :func:`seqmodels.to_indices`).
+        Symbol codes (see :func:`seqmodels.to_indices`), as the model reads them.
     alphabet : Alphabet
     targets : numpy.ndarray or None, float32, shape (N, T)
     task_names : list of str
     chrom, start : numpy.ndarray or None, shape (N,)
-        Genome position of column 0 of ``codes`` (the encoded window), when known.
+        Chromosome and leftmost genome position of the encoded window, when known.
+    strand : numpy.ndarray or None, shape (N,)
+        ``-`` where column 0 of ``codes`` is the window's rightmost base (a minus-strand
+        record, reverse-complemented), else ``+`` or ``.``.
     """
 
     ids: list[str]
@@ -66,6 +72,11 @@ class SequenceSet:
     task_names: list[str] = field(default_factory=list)
     chrom: np.ndarray | None = None
     start: np.ndarray | None = None
+    strand: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.chrom is not None and self.strand is None:
+            self.strand = np.full(len(self.codes), ".")
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -85,19 +96,18 @@ class SequenceSet:
 
     def subset(self, index: np.ndarray) -> SequenceSet:
         """The sequences at ``index`` (an index array or boolean mask)."""
-        ids = np.asarray(self.ids, dtype=object)[index].tolist()
 
         def pick(a):
             return None if a is None else a[index]
 
-        return SequenceSet(
-            ids,
-            self.codes[index],
-            self.alphabet,
-            pick(self.targets),
-            self.task_names,
-            pick(self.chrom),
-            pick(self.start),
+        return replace(
+            self,
+            ids=self.ids_at(index),
+            codes=self.codes[index],
+            targets=pick(self.targets),
+            chrom=pick(self.chrom),
+            start=pick(self.start),
+            strand=pick(self.strand),
         )
 
 
@@ -109,21 +119,24 @@ def read_records(
     genome: str | Path | None = None,
     length: int | None = None,
     out_of_bounds: str = "pad",
+    stranded: bool = False,
 ) -> Records:
     """Read sequences (and labels) from FASTA [+ labels] or from BED + genome.
 
-    BED intervals are resized to ``length`` around their centre (narrowPeak: summit) before
-    they are read; FASTA records are trimmed or padded later, by :func:`encode_records`.
+    BED intervals are resized to ``length`` around their centre (narrowPeak: summit) and,
+    with ``stranded``, read from their own strand; FASTA records are trimmed or padded later,
+    by :func:`encode_records`. FASTA ids like ``chr1:100-200(-)`` give coordinates and strand.
     """
     if (fasta is None) == (bed is None):
         raise SeqmodelsError("give either a FASTA (fasta=) or BED intervals (bed=) with a genome")
     if bed is not None:
-        return _read_bed_records(bed, genome, length, out_of_bounds)
+        return _read_bed_records(bed, genome, length, out_of_bounds, stranded)
     ids, seqs = read_fasta(fasta)
     records = Records(ids, seqs, source=str(fasta))
     coords = parse_interval_ids(ids)
     if coords is not None:
-        records.chrom, records.start, records.end = coords
+        records.chrom, records.start, records.end, records.strand = coords
+        _check_spans(records)
     if labels is not None:
         table = read_labels(labels)
         records.targets = align_labels(table, ids, labels_path=labels, fasta_path=fasta)
@@ -147,9 +160,20 @@ def encode_records(
     start = None
     if records.start is not None:
         seq_length = np.fromiter(map(len, records.seqs), dtype=np.int64, count=len(records.seqs))
-        start = records.start - (codes.shape[1] - seq_length) // 2
+        shift = (codes.shape[1] - seq_length) // 2  # column c holds record position c − shift
+        minus = records.strand == "-"
+        start = np.where(minus, records.end - codes.shape[1] + shift, records.start - shift).astype(
+            np.int64
+        )
     return SequenceSet(
-        records.ids, codes, alphabet, records.targets, records.task_names, records.chrom, start
+        records.ids,
+        codes,
+        alphabet,
+        records.targets,
+        records.task_names,
+        records.chrom,
+        start,
+        records.strand,
     )
 
 
@@ -163,6 +187,7 @@ def load_sequences(
     length: int | None = None,
     unknown: str = "error",
     out_of_bounds: str = "pad",
+    stranded: bool = False,
 ) -> SequenceSet:
     """Read and encode sequences in one step: :func:`read_records` then :func:`encode_records`."""
     records = read_records(
@@ -172,25 +197,46 @@ def load_sequences(
         genome=genome,
         length=length,
         out_of_bounds=out_of_bounds,
+        stranded=stranded,
     )
     return encode_records(records, alphabet, length=length, unknown=unknown)
 
 
-def _read_bed_records(bed, genome, length, out_of_bounds) -> Records:
+def _check_spans(records: Records) -> None:
+    """Each ``chr:start-end`` id must span as many bases as its record holds."""
+    lengths = np.fromiter(map(len, records.seqs), dtype=np.int64, count=len(records.seqs))
+    wrong = lengths != records.end - records.start
+    if wrong.any():
+        i = int(np.argmax(wrong))
+        raise SeqmodelsError(
+            f"{records.source}: record {records.ids[i]}: {lengths[i]} bases, but its id spans "
+            f"{records.end[i] - records.start[i]} (ids of the chr:start-end form are read as "
+            "genome coordinates)"
+        )
+
+
+def _read_bed_records(bed, genome, length, out_of_bounds, stranded) -> Records:
     if genome is None:
         raise SeqmodelsError(f"{bed}: BED intervals need a genome FASTA (genome=)")
-    intervals = read_bed(bed)
-    if length is not None:
-        intervals = intervals.resized(length)
-    seqs, intervals = fetch_sequences(genome, intervals, out_of_bounds=out_of_bounds, bed_path=bed)
+    intervals = place_on_genome(
+        read_bed(bed),
+        chrom_sizes(genome),
+        length=length,
+        out_of_bounds=out_of_bounds,
+        stranded=stranded,
+        source=str(bed),
+        genome=genome,
+    )
+    seqs = read_sequences(open_genome(genome), intervals)
     targets = intervals.labels.to_numpy(dtype=np.float32) if intervals.labels.shape[1] else None
     return Records(
         intervals.ids,
         seqs,
-        source=str(bed),
+        source=f"{genome} (intervals of {bed})",
         targets=targets,
         task_names=list(intervals.labels.columns),
         chrom=intervals.chrom,
         start=intervals.start,
         end=intervals.end,
+        strand=intervals.strand,
     )

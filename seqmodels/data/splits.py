@@ -9,8 +9,6 @@ import numpy as np
 from seqmodels.data.sets import SequenceSet
 from seqmodels.errors import SeqmodelsError
 
-SPLITS = ("train", "val", "test")
-
 
 def split_indices(
     sequences: SequenceSet,
@@ -19,31 +17,52 @@ def split_indices(
     test_chroms: Sequence[str] = (),
     val_fraction: float = 0.1,
     test_fraction: float = 0.1,
-    seed: int = 0,
+    random_state: int = 0,
 ) -> dict[str, np.ndarray]:
     """Indices of the train, validation and test sequences.
 
-    With chromosome lists (which need genome coordinates: BED input or ``chr:start-end``
-    ids), held-out chromosomes form the validation and test sets and the rest trains.
-    Without them, a seeded random fraction of the sequences is held out for each.
+    A split with a chromosome list (which needs genome coordinates: BED input or
+    ``chr:start-end`` ids) holds the sequences on those chromosomes; a split without one holds
+    a seeded random ``fraction`` of all sequences, drawn from those no chromosome list took.
+    The rest trains.
 
     Returns
     -------
     dict of str to numpy.ndarray
         ``{"train": ..., "val": ..., "test": ...}``, sorted int64 indices.
     """
+    val_chroms, test_chroms = list(val_chroms), list(test_chroms)
+    for name, fraction in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
+        if not 0 <= fraction < 1:
+            raise SeqmodelsError(f"data.{name}: expected a number in [0, 1), got {fraction!r}")
     if val_chroms or test_chroms:
-        return _by_chromosome(sequences, list(val_chroms), list(test_chroms))
-    if not 0 <= val_fraction + test_fraction < 1:
-        raise SeqmodelsError("val_fraction + test_fraction must lie in [0, 1)")
-    order = np.random.default_rng(seed).permutation(len(sequences))
-    n_val = round(val_fraction * len(order))
-    n_test = round(test_fraction * len(order))
-    parts = order[:n_val], order[n_val : n_val + n_test], order[n_val + n_test :]
-    return {"val": np.sort(parts[0]), "test": np.sort(parts[1]), "train": np.sort(parts[2])}
+        _check_chromosomes(sequences, val_chroms, test_chroms)
+    n = len(sequences)
+    held = {
+        "val": np.isin(sequences.chrom, val_chroms) if val_chroms else None,
+        "test": np.isin(sequences.chrom, test_chroms) if test_chroms else None,
+    }
+    free = ~np.logical_or.reduce([m for m in held.values() if m is not None] or [np.zeros(n, bool)])
+    wanted = {"val": val_fraction, "test": test_fraction}
+    by_fraction = [name for name, mask in held.items() if mask is None]
+    if sum(wanted[name] for name in by_fraction) >= 1:
+        raise SeqmodelsError("data.val_fraction + data.test_fraction must be below 1")
+    order = np.random.default_rng(random_state).permutation(np.flatnonzero(free))
+    first = 0
+    for name in by_fraction:
+        count = min(round(wanted[name] * n), len(order) - first)
+        mask = np.zeros(n, dtype=bool)
+        mask[order[first : first + count]] = True
+        held[name], first = mask, first + count
+    train = ~(held["val"] | held["test"])
+    return {
+        "train": np.flatnonzero(train),
+        "val": np.flatnonzero(held["val"]),
+        "test": np.flatnonzero(held["test"]),
+    }
 
 
-def _by_chromosome(sequences, val_chroms, test_chroms) -> dict[str, np.ndarray]:
+def _check_chromosomes(sequences: SequenceSet, val_chroms: list, test_chroms: list) -> None:
     if sequences.chrom is None:
         raise SeqmodelsError(
             "val_chroms/test_chroms need genome coordinates: BED intervals, or FASTA ids "
@@ -56,11 +75,7 @@ def _by_chromosome(sequences, val_chroms, test_chroms) -> dict[str, np.ndarray]:
     for name, chroms in (("val_chroms", val_chroms), ("test_chroms", test_chroms)):
         absent = [c for c in chroms if c not in present]
         if absent:
-            raise SeqmodelsError(f"{name}: no sequences on {', '.join(absent)}")
-    val = np.isin(sequences.chrom, val_chroms)
-    test = np.isin(sequences.chrom, test_chroms)
-    return {
-        "train": np.flatnonzero(~val & ~test),
-        "val": np.flatnonzero(val),
-        "test": np.flatnonzero(test),
-    }
+            shown = ", ".join(sorted(present, key=str)[:5])
+            raise SeqmodelsError(
+                f"data.{name}: no sequences on {', '.join(absent)} (the data has {shown}, …)"
+            )

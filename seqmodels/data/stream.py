@@ -18,15 +18,17 @@ from seqmodels.io.bed import Intervals, open_genome, read_sequences
 
 @dataclass
 class IntervalSet:
-    """Intervals of one ``length`` over a genome, in genome order, read on demand.
+    """Intervals of one length over a genome, in the order given, read on demand.
 
     It answers what a :class:`~seqmodels.data.SequenceSet` answers — ``len``, ``length``,
-    ``alphabet``, ``chrom``, ``start``, ``ids_at`` and ``codes_at`` — without holding codes.
+    ``alphabet``, ``chrom``, ``start``, ``strand``, ``ids_at`` and ``codes_at`` — without
+    holding codes.
 
     Attributes
     ----------
     intervals : Intervals
-        Checked against the genome (see :func:`~seqmodels.io.bed.check_intervals`).
+        Placed on the genome (see :func:`~seqmodels.io.bed.place_on_genome`); minus-strand
+        intervals are read reverse-complemented.
     genome : Path
         Indexed genome FASTA.
     alphabet : Alphabet
@@ -46,8 +48,6 @@ class IntervalSet:
         lengths = np.unique(self.intervals.end - self.intervals.start)
         if len(lengths) > 1:
             raise SeqmodelsError(f"{self.source}: intervals differ in length; resize them first")
-        order = np.lexsort((self.intervals.start, _chrom_rank(self.intervals.chrom, self._fasta)))
-        self.intervals = self.intervals.take(order)
 
     def __len__(self) -> int:
         return len(self.intervals)
@@ -57,7 +57,7 @@ class IntervalSet:
         return int(self.intervals.end[0] - self.intervals.start[0]) if len(self) else 0
 
     def ids_at(self, index: np.ndarray) -> list[str]:
-        """``chrom:start-end`` of the intervals at ``index``."""
+        """``chrom:start-end`` (and strand) of the intervals at ``index``."""
         return self.intervals.take(index).ids
 
     @property
@@ -68,6 +68,10 @@ class IntervalSet:
     def start(self) -> np.ndarray:
         return self.intervals.start
 
+    @property
+    def strand(self) -> np.ndarray:
+        return self.intervals.strand
+
     def codes_at(self, index: np.ndarray) -> np.ndarray:
         """Codes ``(n, L)`` of the intervals at ``index``, read from the genome now."""
         chunk = self.intervals.take(index)
@@ -75,14 +79,8 @@ class IntervalSet:
         try:
             return to_indices(seqs, self.alphabet, unknown=self.unknown, names=chunk.ids)
         except SeqmodelsError as err:
-            raise SeqmodelsError(f"{self.source}: {err}") from None
+            raise SeqmodelsError(f"{self.genome} (intervals of {self.source}): {err}") from None
 
     @cached_property
     def _fasta(self) -> pyfaidx.Fasta:
         return open_genome(self.genome)
-
-
-def _chrom_rank(chrom: np.ndarray, fasta: pyfaidx.Fasta) -> np.ndarray:
-    """Position of each chromosome in the genome's index."""
-    rank = {name: i for i, name in enumerate(fasta.keys())}
-    return np.array([rank[c] for c in chrom], dtype=np.int64)

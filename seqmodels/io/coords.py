@@ -1,4 +1,5 @@
-"""Genome coordinates in record ids, as ``bedtools getfasta`` writes them (``chr1:100-200``)."""
+"""Genome coordinates in record ids, as ``bedtools getfasta`` writes them (``chr1:100-200``, and
+with ``-s`` ``chr1:100-200(-)``, whose sequence is the minus strand's)."""
 
 from __future__ import annotations
 
@@ -7,31 +8,32 @@ from collections.abc import Sequence
 
 import numpy as np
 
-_INTERVAL_ID = re.compile(r"^(?P<chrom>[^\s:]+):(?P<start>\d+)-(?P<end>\d+)(?:\([+-.]\))?$")
+_INTERVAL_ID = re.compile(
+    r"^(?P<chrom>[^\s:]+):(?P<start>\d+)-(?P<end>\d+)(?:\((?P<strand>[+.-])\))?$"
+)
 
 
-def parse_interval_id(record_id: str) -> tuple[str, int, int] | None:
-    """``(chrom, start, end)`` of an id like ``chr1:100-200`` or ``chr1:100-200(+)``, else None.
-
-    Coordinates are 0-based and half-open, as in BED and ``bedtools getfasta``.
-    """
+def parse_interval_id(record_id: str) -> tuple[str, int, int, str] | None:
+    """``(chrom, start, end, strand)`` of an id like ``chr1:100-200`` or ``chr1:100-200(-)``,
+    else None. Coordinates are 0-based and half-open, as in BED; the strand is ``.`` when the
+    id does not give one."""
     match = _INTERVAL_ID.match(record_id)
-    if match is None:
+    if match is None or int(match["start"]) >= int(match["end"]):
         return None
-    return match["chrom"], int(match["start"]), int(match["end"])
+    return match["chrom"], int(match["start"]), int(match["end"]), match["strand"] or "."
 
 
 def parse_interval_ids(
     ids: Sequence[str],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Chromosomes, starts and ends of ids that all carry coordinates, else None."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Chromosomes, starts, ends and strands of ids that all carry coordinates, else None."""
     parsed = [parse_interval_id(i) for i in ids]
     if not parsed or any(p is None for p in parsed):
         return None
-    chrom, start, end = zip(*parsed, strict=True)
-    return np.array(chrom), np.array(start, dtype=np.int64), np.array(end, dtype=np.int64)
-
-
-def interval_id(chrom: str, start: int, end: int) -> str:
-    """The ``chrom:start-end`` id of an interval."""
-    return f"{chrom}:{start}-{end}"
+    chrom, start, end, strand = zip(*parsed, strict=True)
+    return (
+        np.array(chrom),
+        np.array(start, dtype=np.int64),
+        np.array(end, dtype=np.int64),
+        np.array(strand),
+    )

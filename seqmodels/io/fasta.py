@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterable
 from pathlib import Path
 
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.atomic import atomic_write
+from seqmodels.io.text import read_text
 
 
 def read_fasta(path: str | Path) -> tuple[list[str], list[str]]:
-    """Read every record of a (optionally gzipped) FASTA file.
+    """Read every record of a FASTA file (plain, gzip or bgzip).
 
     Parameters
     ----------
@@ -29,7 +29,7 @@ def read_fasta(path: str | Path) -> tuple[list[str], list[str]]:
     SeqmodelsError
         On a missing header, an empty header or record, or a duplicate id.
     """
-    text = _read_text(path)
+    text = read_text(path, "FASTA")
     start = len(text) - len(text.lstrip())
     if start == len(text):
         raise SeqmodelsError(f"{path}: no FASTA records (the file is empty)")
@@ -71,15 +71,3 @@ def write_fasta(
             handle.write(f">{record_id}\n")
             for i in range(0, len(seq), width):
                 handle.write(seq[i : i + width] + "\n")
-
-
-def _read_text(path: str | Path) -> str:
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rt", encoding="ascii", newline=None) as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise SeqmodelsError(f"{path}: no such file") from None
-    except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as err:
-        raise SeqmodelsError(f"{path}: not a text FASTA file ({err})") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from seqmodels.errors import SeqmodelsError
+from seqmodels.io.text import read_text
 
 MISSING = ("", "NA", "NaN", "nan", "N/A", ".")
 """Cells read as a missing label (skipped by the loss)."""
@@ -25,13 +27,17 @@ def read_labels(path: str | Path) -> pd.DataFrame:
         Indexed by ``id``, one float32 column per task, NaN for missing labels.
     """
     path = Path(path)
-    sep = "," if path.suffix.lower() == ".csv" else "\t"
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    sep = "," if suffixes[-1:] == [".csv"] else "\t"
+    text = read_text(path, "label table")
     try:
-        table = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except FileNotFoundError:
-        raise SeqmodelsError(f"{path}: no such file") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise SeqmodelsError(f"{path}: not a label table ({err})") from None
+        table = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True
+        )
+    except pd.errors.EmptyDataError:
+        raise SeqmodelsError(f"{path}: no labels (the file is empty)") from None
+    except pd.errors.ParserError as err:
+        raise SeqmodelsError(f"{path}: not a label table ({_one_line(err)})") from None
     if "id" not in table.columns:
         found = ", ".join(map(str, table.columns[:5]))
         raise SeqmodelsError(f"{path}: no 'id' column (columns: {found})")
@@ -42,7 +48,8 @@ def read_labels(path: str | Path) -> pd.DataFrame:
         line = int(duplicated.index[0]) + 2
         raise SeqmodelsError(f"{path}: line {line}: duplicate id {duplicated.iloc[0]!r}")
     labels = table.set_index("id")
-    return labels.apply(lambda column: parse_labels(column, path, first_line=2)).astype(np.float32)
+    lines = np.arange(2, len(table) + 2)
+    return labels.apply(lambda column: parse_labels(column, path, lines=lines)).astype(np.float32)
 
 
 def align_labels(
@@ -70,24 +77,28 @@ def _require_subset(items: pd.Index, within: pd.Index, message: str) -> None:
         raise SeqmodelsError(message.format(n=len(missing)) + f": {shown}")
 
 
-def parse_labels(column: pd.Series, path: str | Path, *, first_line: int) -> pd.Series:
+def parse_labels(column: pd.Series, path: str | Path, *, lines: np.ndarray) -> pd.Series:
     """Column of label strings as floats; missing markers become NaN.
 
-    ``first_line`` is the file line of the column's first cell, for the error message.
+    ``lines`` holds the file line of each cell, for the error message.
 
     Raises
     ------
     SeqmodelsError
-        On a cell that is neither a number nor a missing marker.
+        On a cell that is neither a finite number nor a missing marker.
     """
     values = column.str.strip()
     missing = values.isin(MISSING)
     numbers = pd.to_numeric(values.where(~missing), errors="coerce")
-    wrong = numbers.isna() & ~missing
+    wrong = (numbers.isna() & ~missing) | np.isinf(numbers.fillna(0))
     if wrong.any():
         row = int(wrong.to_numpy().argmax())
+        what = "not a finite number" if np.isinf(numbers.iloc[row]) else "non-numeric label"
         raise SeqmodelsError(
-            f"{path}: line {first_line + row}: column {column.name!r}: non-numeric label "
-            f"{values.iloc[row]!r}"
+            f"{path}: line {lines[row]}: column {column.name!r}: {what} {values.iloc[row]!r}"
         )
     return numbers
+
+
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split())

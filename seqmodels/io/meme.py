@@ -9,6 +9,7 @@ import numpy as np
 
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.atomic import atomic_write
+from seqmodels.io.text import read_text
 
 
 @dataclass
@@ -66,12 +67,20 @@ def write_meme(
         handle.write("\n".join(lines))
 
 
-def read_meme(path: str | Path) -> list[Motif]:
-    """Read every motif of a MEME (minimal or full) text file."""
-    try:
-        lines = Path(path).read_text().splitlines()
-    except FileNotFoundError:
-        raise SeqmodelsError(f"{path}: no such file") from None
+def read_meme(path: str | Path, *, alphabet: str | None = None) -> list[Motif]:
+    """Read every motif of a MEME (minimal or full) text file.
+
+    With ``alphabet`` (``"ACGT"``), the file's ``ALPHABET=`` line and every matrix's
+    number of columns must fit it.
+    """
+    lines = read_text(path, "MEME").splitlines()
+    declared = next(
+        (line.split("=", 1)[1].strip() for line in lines if line.startswith("ALPHABET=")), None
+    )
+    if alphabet is not None and declared is not None and declared.upper() != alphabet:
+        raise SeqmodelsError(
+            f"{path}: motifs over the alphabet {declared}, but the model reads {alphabet}"
+        )
     motifs: list[Motif] = []
     i = 0
     while i < len(lines):
@@ -84,19 +93,26 @@ def read_meme(path: str | Path) -> list[Motif]:
             if i == len(lines):
                 raise SeqmodelsError(f"{path}: motif {name} has no letter-probability matrix")
             meta = _key_values(lines[i])
-            width, nsites = int(meta.get("w", 0)), meta.get("nsites")
-            rows = [line.split() for line in lines[i + 1 : i + 1 + width]]
             try:
+                width = int(meta.get("w", 0))
+                nsites = int(float(meta["nsites"])) if "nsites" in meta else None
+                rows = [line.split() for line in lines[i + 1 : i + 1 + width]]
                 probs = np.array(rows, dtype=float).T
             except ValueError:
-                raise SeqmodelsError(f"{path}: line {i + 2}: motif {name}: bad matrix") from None
-            if probs.shape[1] != width:
-                raise SeqmodelsError(f"{path}: motif {name}: expected {width} rows")
-            nsites = int(float(nsites)) if nsites is not None else None
+                raise SeqmodelsError(f"{path}: line {i + 1}: motif {name}: bad matrix") from None
+            if probs.ndim != 2 or probs.shape[1] != width or width == 0:
+                raise SeqmodelsError(f"{path}: motif {name}: expected {width} rows of numbers")
+            if alphabet is not None and probs.shape[0] != len(alphabet):
+                raise SeqmodelsError(
+                    f"{path}: motif {name} has {probs.shape[0]} letters per position, but the "
+                    f"model's alphabet has {len(alphabet)} ({alphabet})"
+                )
             motifs.append(Motif(name, probs, alt, nsites))
             i += 1 + width
         else:
             i += 1
+    if not motifs:
+        raise SeqmodelsError(f"{path}: no motifs (MOTIF lines with letter-probability matrices)")
     return motifs
 
 

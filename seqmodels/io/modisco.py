@@ -8,14 +8,15 @@ filled a chunk at a time through a memory map on disk, then stored (uncompressed
 from __future__ import annotations
 
 import contextlib
-import tempfile
+import os
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from seqmodels.io.atomic import atomic_path
+from seqmodels.errors import SeqmodelsError
+from seqmodels.io.atomic import WRITE_ERRORS, atomic_path, scratch_file
 
 
 def one_hot_path(path: str | Path) -> Path:
@@ -27,11 +28,25 @@ def one_hot_path(path: str | Path) -> Path:
 @contextlib.contextmanager
 def npz_array(path: str | Path, shape: tuple[int, ...]) -> Iterator[np.ndarray]:
     """A float32 array of ``shape`` to fill; stored as ``arr_0`` in ``path`` on success."""
-    with tempfile.TemporaryDirectory(dir=Path(path).parent) as scratch:
-        npy = Path(scratch) / "arr_0.npy"
+    npy = scratch_file(path, ".npy")
+    try:
         array = np.lib.format.open_memmap(npy, mode="w+", dtype=np.float32, shape=shape)
+        _reserve(npy, path)
         yield array
         array.flush()
         del array
         with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
             archive.write(npy, "arr_0.npy")
+    finally:
+        npy.unlink(missing_ok=True)
+
+
+def _reserve(scratch: Path, path: Path) -> None:
+    """Allocate the memory map's blocks now, so that a full disk is an error here rather than
+    a bus error when a page is first written."""
+    with open(scratch, "r+b") as handle:
+        try:
+            os.posix_fallocate(handle.fileno(), 0, os.fstat(handle.fileno()).st_size)
+        except OSError as err:
+            if err.errno in WRITE_ERRORS:
+                raise SeqmodelsError(f"{path}: cannot write it ({err.strerror})") from None

@@ -18,6 +18,7 @@ import numpy as np
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.atomic import atomic_path, atomic_write
 from seqmodels.io.bigwig import BigWigWriter
+from seqmodels.io.text import read_text
 
 
 class TrackMerger:
@@ -157,16 +158,16 @@ def bedgraph_writer(
 
 def read_chrom_sizes(path: str | Path) -> dict[str, int]:
     """A UCSC ``chrom.sizes`` file (or a FASTA ``.fai``): name and length per line."""
-    sizes = {}
-    try:
-        with open(path) as handle:
-            for line_no, line in enumerate(handle, start=1):
-                fields = line.split()
-                if not fields:
-                    continue
-                if len(fields) < 2 or not fields[1].isdigit():
-                    raise SeqmodelsError(f"{path}: line {line_no}: expected 'name length'")
-                sizes[fields[0]] = int(fields[1])
-    except FileNotFoundError:
-        raise SeqmodelsError(f"{path}: no such file") from None
+    sizes: dict[str, int] = {}
+    for line_no, line in enumerate(read_text(path, "chrom.sizes").splitlines(), start=1):
+        fields = line.split()
+        if not fields or line.startswith("#"):
+            continue
+        if len(fields) < 2 or not fields[1].isdigit() or int(fields[1]) == 0:
+            raise SeqmodelsError(f"{path}: line {line_no}: expected 'name length', got {line!r}")
+        if fields[0] in sizes:
+            raise SeqmodelsError(f"{path}: line {line_no}: {fields[0]} listed twice")
+        sizes[fields[0]] = int(fields[1])
+    if not sizes:
+        raise SeqmodelsError(f"{path}: no chromosome sizes")
     return sizes

@@ -12,6 +12,7 @@ from seqmodels.models.layers import (
     Pooling,
     TrunkHead,
 )
+from seqmodels.schema import PositiveInt, Probability
 
 
 class CNN(TrunkHead):
@@ -46,14 +47,14 @@ class CNN(TrunkHead):
         alphabet_size: int = 4,
         n_outputs: int = 1,
         *,
-        filters: tuple[int, ...] = (128, 128, 128),
-        kernel_sizes: tuple[int, ...] = (15, 5, 5),
+        filters: tuple[PositiveInt, ...] = (128, 128, 128),
+        kernel_sizes: tuple[PositiveInt, ...] = (15, 5, 5),
         pool: Pooling = "max",
-        pool_size: int = 4,
+        pool_size: PositiveInt = 4,
         batch_norm: bool = True,
-        dropout: float = 0.2,
+        dropout: Probability = 0.2,
         global_pool: GlobalPooling = "max",
-        dense: tuple[int, ...] = (64,),
+        dense: tuple[PositiveInt, ...] = (64,),
         activation: Activation = "relu",
     ):
         super().__init__()

@@ -12,6 +12,7 @@ from seqmodels.models.layers import (
     Residual,
     TrunkHead,
 )
+from seqmodels.schema import NonNegativeInt, PositiveInt, Probability
 
 
 class DilatedCNN(TrunkHead):
@@ -40,14 +41,14 @@ class DilatedCNN(TrunkHead):
         alphabet_size: int = 4,
         n_outputs: int = 1,
         *,
-        filters: int = 64,
-        first_kernel_size: int = 15,
-        kernel_size: int = 3,
-        n_dilated: int = 5,
+        filters: PositiveInt = 64,
+        first_kernel_size: PositiveInt = 15,
+        kernel_size: PositiveInt = 3,
+        n_dilated: NonNegativeInt = 5,
         batch_norm: bool = True,
-        dropout: float = 0.1,
+        dropout: Probability = 0.1,
         global_pool: GlobalPooling = "max",
-        dense: tuple[int, ...] = (64,),
+        dense: tuple[PositiveInt, ...] = (64,),
         activation: Activation = "relu",
     ):
         super().__init__()

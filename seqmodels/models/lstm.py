@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from seqmodels.models.layers import Activation, ConvBlock, GlobalPooling, Head
+from seqmodels.schema import NonNegativeInt, PositiveInt, Probability
 
 
 class CNNLSTM(nn.Module):
@@ -36,16 +37,16 @@ class CNNLSTM(nn.Module):
         alphabet_size: int = 4,
         n_outputs: int = 1,
         *,
-        filters: int = 128,
-        kernel_size: int = 15,
-        pool_size: int = 8,
-        hidden_size: int = 64,
-        num_layers: int = 1,
+        filters: NonNegativeInt = 128,
+        kernel_size: PositiveInt = 15,
+        pool_size: PositiveInt = 8,
+        hidden_size: PositiveInt = 64,
+        num_layers: PositiveInt = 1,
         bidirectional: bool = True,
         batch_norm: bool = True,
-        dropout: float = 0.2,
+        dropout: Probability = 0.2,
         global_pool: GlobalPooling = "max",
-        dense: tuple[int, ...] = (64,),
+        dense: tuple[PositiveInt, ...] = (64,),
         activation: Activation = "relu",
     ):
         super().__init__()

@@ -112,7 +112,6 @@ def optimize_sequence(
     -------
     ClassModel
     """
-    model = getattr(model, "model", model)  # a SequenceTask wraps the network
     alphabet = get_alphabet(alphabet)
     device = default_device(device)
     generator = torch.Generator()

@@ -59,9 +59,17 @@ def call_seqlets(
 
 
 def write_seqlets_bed(
-    path: str | Path, seqlets: pd.DataFrame, chrom: np.ndarray, start: np.ndarray
+    path: str | Path,
+    seqlets: pd.DataFrame,
+    chrom: np.ndarray,
+    start: np.ndarray,
+    *,
+    strand: np.ndarray | None = None,
+    length: int | None = None,
 ) -> None:
-    """Seqlets as BED6 in genome coordinates, given each sequence's ``chrom`` and ``start``.
+    """Seqlets as BED6 in genome coordinates, given each sequence's ``chrom``, leftmost
+    ``start`` and ``strand``; on the minus strand (sequences of ``length`` read
+    reverse-complemented) a seqlet's span is mirrored back onto the genome.
 
     The name is ``positive`` or ``negative`` (prefixed ``TASK:`` where ``seqlets`` has a
     ``task`` column), the score is the summed importance.
@@ -69,14 +77,22 @@ def write_seqlets_bed(
     name = np.where(seqlets["sign"] > 0, "positive", "negative")
     if "task" in seqlets:
         name = seqlets["task"].astype(str) + ":" + name
+    row = seqlets["sequence"].to_numpy()
+    origin = np.asarray(start)[row]
+    strand = np.full(len(row), ".") if strand is None else np.asarray(strand)[row]
+    minus = strand == "-"
+    if minus.any() and length is None:
+        raise ValueError("minus-strand sequences need their length to map seqlets back")
+    first = np.where(minus, origin + (length or 0) - seqlets["end"], origin + seqlets["start"])
+    last = np.where(minus, origin + (length or 0) - seqlets["start"], origin + seqlets["end"])
     bed = pd.DataFrame(
         {
-            "chrom": np.asarray(chrom)[seqlets["sequence"]],
-            "start": np.asarray(start)[seqlets["sequence"]] + seqlets["start"],
-            "end": np.asarray(start)[seqlets["sequence"]] + seqlets["end"],
+            "chrom": np.asarray(chrom)[row],
+            "start": first,
+            "end": last,
             "name": name,
             "score": seqlets["score"].round(6),
-            "strand": ".",
+            "strand": strand,
         }
     )
     bed = bed.sort_values(["chrom", "start", "end"], kind="stable")

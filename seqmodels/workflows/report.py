@@ -31,7 +31,7 @@ def write_report(
     details: dict[str, str] | None = None,
     q_threshold: float = Q_THRESHOLD,
 ) -> None:
-    """Write ``report.html`` for :class:`~seqmodels.motifs.discovery.MotifResults`.
+    """Write ``report.html`` for :class:`~seqmodels.workflows.motifs.MotifResults`.
 
     Sections: the inputs (``details``), motifs whose best match has a q-value at most
     ``q_threshold``, every seqlet cluster, the attribution logos of the top sequences, and

@@ -1,12 +1,14 @@
 """Work in chunks, on one device or sharded over several with Lightning's DDP predict loop.
 
-Each process computes the chunks its ``DistributedSampler`` gives it and saves each result
-beside the output; rank 0 then reads them back in chunk order, so the merged output is the
-same as from one device, and only one chunk is in memory at a time.
+Each process computes the chunks its sampler gives it and saves each result beside the output,
+in ``.NAME.parts/``; rank 0 then reads them back in chunk order, so the merged output is the
+same as from one device, and only one chunk is in memory at a time. The folder is removed once
+read, after a failure too, and a later run removes what a killed one left.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import warnings
 from collections.abc import Callable, Iterator
@@ -22,8 +24,19 @@ from tqdm.auto import tqdm
 from seqmodels.devices import default_device
 from seqmodels.io.atomic import atomic_write
 
+log = logging.getLogger("seqmodels")
+
 Compute = Callable[[nn.Module, int, torch.device], dict[str, np.ndarray]]
 """``compute(model, chunk, device)``: the arrays of one chunk."""
+
+
+def chunk_indices(order: int | np.ndarray, chunk_size: int, devices: int = 1) -> list[np.ndarray]:
+    """Indices ``0 … n − 1`` (or ``order``) in chunks of at most ``chunk_size``, and small
+    enough that each of ``devices`` processes gets one when there are as many items."""
+    order = np.arange(order) if np.isscalar(order) else np.asarray(order)
+    if len(order) >= devices > 1:
+        chunk_size = min(chunk_size, -(-len(order) // devices))
+    return [order[i : i + chunk_size] for i in range(0, len(order), chunk_size)]
 
 
 def map_chunks(
@@ -31,7 +44,7 @@ def map_chunks(
     compute: Compute,
     n_chunks: int,
     *,
-    scratch: str | Path,
+    output: str | Path,
     device: str | torch.device | None = None,
     devices: int = 1,
     verbose: bool = False,
@@ -39,14 +52,18 @@ def map_chunks(
     """The results of ``compute`` for chunks ``0 … n_chunks − 1``, in order.
 
     With ``devices`` > 1 the chunks are shared among that many processes (DDP: CUDA devices
-    when there are, else CPU processes), whose results wait in ``scratch`` (removed once
-    read); every process but rank 0 gets None and should write nothing.
+    when there are, else CPU processes; fewer when there are fewer chunks), whose results wait
+    beside ``output``; every process but rank 0 gets None and should write nothing.
     """
+    scratch = scratch_folder(output)
+    if devices > 1 and n_chunks < devices:
+        log.info("%d chunk(s) for %d processes: using %d", n_chunks, devices, max(n_chunks, 1))
+        devices = max(n_chunks, 1)
     if devices == 1:
+        shutil.rmtree(scratch, ignore_errors=True)  # left by a killed sharded run
         device = default_device(device)
         chunks = tqdm(range(n_chunks), disable=not verbose, unit="chunk")
         return (compute(model, chunk, device) for chunk in chunks)
-    scratch = Path(scratch)
     trainer = pl.Trainer(
         accelerator="auto" if device is None else torch.device(device).type,
         devices=devices,
@@ -62,11 +79,22 @@ def map_chunks(
         scratch.mkdir(parents=True)
     trainer.strategy.barrier()
     loader = DataLoader(torch.arange(n_chunks), batch_size=1)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", ".*does not have many workers.*")
-        trainer.predict(_ChunkWorker(model, compute, scratch), loader, return_predictions=False)
-    trainer.strategy.barrier()
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", ".*does not have many workers.*")
+            trainer.predict(_ChunkWorker(model, compute, scratch), loader, return_predictions=False)
+        trainer.strategy.barrier()
+    except BaseException:
+        if trainer.is_global_zero:
+            shutil.rmtree(scratch, ignore_errors=True)
+        raise
     return _read_parts(scratch, n_chunks) if trainer.is_global_zero else None
+
+
+def scratch_folder(output: str | Path) -> Path:
+    """Where the shards' results wait: ``.NAME.parts`` beside the output."""
+    output = Path(output)
+    return output.parent / f".{output.name}.parts"
 
 
 class _ChunkWorker(pl.LightningModule):

@@ -16,41 +16,34 @@ from seqmodels.encoding import codes_to_one_hot
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.modisco import npz_array, one_hot_path
 from seqmodels.io.tracks import bedgraph_writer, bigwig_writer
-from seqmodels.sharding import map_chunks
+from seqmodels.workflows.sharding import chunk_indices, map_chunks
 
 FORMATS = {".bw": "bigwig", ".bigwig": "bigwig", ".bedgraph": "bedgraph", ".npz": "npz"}
-
-
-def output_format(path: str | Path, given: str | None = None) -> str:
-    """``bigwig``, ``bedgraph`` or ``npz``: as given, else from the suffix."""
-    if given:
-        if given not in FORMATS.values():
-            raise SeqmodelsError(f"--format {given!r}; choose bigwig, bedgraph or npz")
-        return given
-    suffix = Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        raise SeqmodelsError(f"{path}: unknown output suffix; use .bw, .bedGraph or .npz")
-    return FORMATS[suffix]
+"""Output formats by suffix."""
 
 
 def track_coordinates(
-    sequences: SequenceSet, chrom_sizes: dict[str, int] | None
-) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
-    """Chromosome and start of each sequence's first column, and the chromosome sizes.
-
-    Sequences without genome coordinates become one "chromosome" each, named by id.
+    sequences: SequenceSet | IntervalSet, chrom_sizes: dict[str, int] | None, *, source: str = ""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+    """Chromosome, leftmost position and strand of each sequence's window, and the chromosome
+    sizes. Sequences without genome coordinates become one "chromosome" each, named by id.
     """
     if sequences.chrom is None:  # a SequenceSet without coordinates
+        n = len(sequences)
         sizes = {record_id: sequences.length for record_id in sequences.ids}
-        return np.asarray(sequences.ids), np.zeros(len(sequences), dtype=np.int64), sizes
+        return np.asarray(sequences.ids), np.zeros(n, dtype=np.int64), np.full(n, "."), sizes
     if chrom_sizes is None:
         raise SeqmodelsError(
             "genome coordinates need chromosome sizes: give --genome or --chrom-sizes"
         )
-    missing = sorted(set(sequences.chrom) - set(chrom_sizes))
+    missing = sorted(set(map(str, sequences.chrom)) - set(chrom_sizes))
     if missing:
-        raise SeqmodelsError(f"chromosome(s) missing from the chromosome sizes: {missing[:3]}")
-    return sequences.chrom, sequences.start, chrom_sizes
+        shown = ", ".join(missing[:3]) + (", …" if len(missing) > 3 else "")
+        raise SeqmodelsError(
+            f"{source or 'chromosome sizes'}: {len(missing)} chromosome(s) of the input "
+            f"missing: {shown}"
+        )
+    return sequences.chrom, sequences.start, sequences.strand, chrom_sizes
 
 
 def export_attributions(
@@ -60,6 +53,7 @@ def export_attributions(
     *,
     fmt: str,
     chrom_sizes: dict[str, int] | None = None,
+    sizes_source: str = "",
     chunk_size: int = 512,
     devices: int = 1,
     verbose: bool = False,
@@ -68,12 +62,14 @@ def export_attributions(
     """Attribute every sequence, a chunk at a time, and write the result to ``path``.
 
     ``bigwig``/``bedgraph``: the per-base importance track in genome coordinates (overlaps
-    averaged). ``npz``: hypothetical contributions at ``path`` and one-hot sequences beside
-    it (``X_ohe.npz``), for ``modisco motifs``. ``options`` go to
+    averaged; minus-strand sequences mapped back reversed). ``npz``: hypothetical
+    contributions at ``path`` and one-hot sequences beside it (``X_ohe.npz``), for
+    ``modisco motifs``, in the orientation the model read (5′→3′ of each strand) and the
+    order of the inputs. ``options`` go to
     :func:`~seqmodels.attribution.attribute`; ``method="cam"`` writes the class activation
     map instead (:func:`~seqmodels.attribution.class_activation_map`; tracks only). With
     ``devices`` > 1 the chunks are shared among DDP processes (see
-    :func:`~seqmodels.sharding.map_chunks`).
+    :func:`~seqmodels.workflows.sharding.map_chunks`).
 
     Returns
     -------
@@ -87,10 +83,10 @@ def export_attributions(
     if fmt == "npz":
         order = np.arange(len(sequences))
     else:  # genome order, so that the writer streams
-        chrom, start, sizes = track_coordinates(sequences, chrom_sizes)
+        chrom, start, strand, sizes = track_coordinates(sequences, chrom_sizes, source=sizes_source)
         rank = {name: i for i, name in enumerate(sizes)}
         order = np.lexsort((start, np.array([rank[c] for c in chrom])))
-    chunks = [order[first : first + chunk_size] for first in range(0, len(order), chunk_size)]
+    chunks = chunk_indices(order, chunk_size, devices)
     device = options.pop("device", None)
 
     def compute(network, chunk: int, device) -> dict[str, np.ndarray]:
@@ -112,15 +108,8 @@ def export_attributions(
             return {"hypothetical": hypothetical.numpy(), "one_hot": X.numpy()}
         return {"track": importance_track(hypothetical, X).numpy()}
 
-    scratch = Path(path).parent / f".{Path(path).name}.parts"
     results = map_chunks(
-        model,
-        compute,
-        len(chunks),
-        scratch=scratch,
-        device=device,
-        devices=devices,
-        verbose=verbose,
+        model, compute, len(chunks), output=path, device=device, devices=devices, verbose=verbose
     )
     if results is None:
         return None
@@ -138,5 +127,7 @@ def export_attributions(
                 one_hot[index] = result["one_hot"]
                 continue
             for i, values in zip(index, result["track"], strict=True):
-                writer.add(str(chrom[i]), int(start[i]), values)
+                writer.add(
+                    str(chrom[i]), int(start[i]), values[::-1] if strand[i] == "-" else values
+                )
     return len(order)

@@ -14,12 +14,15 @@ from tqdm.auto import tqdm
 from seqmodels.attribution.core import attribute, importance_track
 from seqmodels.data.sets import SequenceSet
 from seqmodels.encoding import codes_to_one_hot
-from seqmodels.io.meme import Motif, write_meme
+from seqmodels.errors import SeqmodelsError
+from seqmodels.io.atomic import atomic_directory
+from seqmodels.io.meme import Motif, read_meme, write_meme
 from seqmodels.motifs.clustering import cluster_seqlets
 from seqmodels.motifs.filters import filter_motifs
-from seqmodels.motifs.matching import Q_THRESHOLD, best_matches, match_motifs
+from seqmodels.motifs.matching import Q_THRESHOLD, best_matches, jaspar_motifs, match_motifs
 from seqmodels.motifs.seqlets import call_seqlets, write_seqlets_bed
-from seqmodels.predict import predict
+from seqmodels.workflows.predict import predict
+from seqmodels.workflows.report import write_report
 
 LOGO_FLANK = 20
 """Positions shown either side of the strongest seqlet in an attribution logo."""
@@ -98,7 +101,7 @@ def find_motifs(
     names = task.output_names
     targets = list(range(len(names))) if targets is None else targets
     X = codes_to_one_hot(torch.from_numpy(sequences.codes), alphabet)
-    chrom, start = _coordinates(sequences)
+    chrom, start, strand = _coordinates(sequences)
 
     filters = [
         m for m in filter_motifs(task.model, X, threshold=filter_threshold) if m.nsites >= min_sites
@@ -121,11 +124,12 @@ def find_motifs(
             name, index = f"{names[target]}.top{rank}", top[rank]
             mine = seqlets[(seqlets["sequence"] == rank) & (seqlets["sign"] > 0)]
             logos[name] = out / "logos" / f"{name}.png"
+            minus = strand[index] == "-"  # positions run backwards in the genome: none shown
             plot.attribution_logo(
                 hypothetical[rank] * X[index],
                 alphabet=alphabet.name,
-                **_logo_window(mine, track[rank], start[index]),
-                title=f"{name}: {sequences.ids[index]}",
+                **_logo_window(mine, track[rank], 0 if minus else start[index]),
+                title=f"{name}: {sequences.ids[index]}" + (" (read 5′→3′ on −)" if minus else ""),
                 path=logos[name],
             )
         tables.append(seqlets.assign(task=names[target], sequence=top[seqlets["sequence"]]))
@@ -133,7 +137,9 @@ def find_motifs(
 
     write_meme(out / "filters.meme", filters, alphabet=alphabet.symbols)
     write_meme(out / "clusters.meme", clusters, alphabet=alphabet.symbols)
-    write_seqlets_bed(out / "seqlets.bed", seqlets, chrom, start)
+    write_seqlets_bed(
+        out / "seqlets.bed", seqlets, chrom, start, strand=strand, length=sequences.length
+    )
     matches = match_motifs(filters + clusters, database, n_best=n_matches)
     matches.to_csv(out / "matches.tsv", sep="\t", index=False)
     best = best_matches(matches).sort_values("q_value")
@@ -157,8 +163,57 @@ def _logo_window(seqlets: pd.DataFrame, track: np.ndarray, x0: int) -> dict[str,
     return {"start": start, "end": min(start + 2 * LOGO_FLANK, length), "x0": int(x0)}
 
 
-def _coordinates(sequences: SequenceSet) -> tuple[np.ndarray, np.ndarray]:
-    """Chromosome and start of each sequence; the id and 0 without genome coordinates."""
+def motifs_to_directory(
+    task,
+    sequences: SequenceSet,
+    out: str | Path,
+    *,
+    database: list[Motif],
+    details: dict[str, str] | None = None,
+    **options,
+) -> MotifResults:
+    """:func:`find_motifs` and its ``report.html`` (with ``details`` of the run), written to
+    a folder that appears (or replaces an earlier one) only once everything in it is complete.
+    ``options`` go to :func:`find_motifs`.
+    """
+    out = Path(out)
+    with atomic_directory(out) as staging:
+        results = find_motifs(task, sequences, staging, database=database, **options)
+        write_report(staging / "report.html", results, details=details)
+    results.logos = {name: out / path.relative_to(staging) for name, path in results.logos.items()}
+    return results
+
+
+def motif_database(
+    database: str | list[Motif],
+    alphabet,
+    *,
+    collection: str = "CORE",
+    tax_group: str = "vertebrates",
+) -> tuple[list[Motif], str]:
+    """The motifs to name found ones by, and a description; they must fit the alphabet."""
+    if not isinstance(database, str):
+        return database, f"{len(database)} motifs"
+    if database == "jaspar":
+        if alphabet.name != "dna":
+            raise SeqmodelsError(
+                f"JASPAR holds DNA motifs and the model reads {alphabet.name}: give --database "
+                f"a MEME file of {alphabet.name} motifs"
+            )
+        motifs = jaspar_motifs(collection=collection, tax_group=tax_group)
+        if not motifs:
+            raise SeqmodelsError(
+                f"JASPAR 2024 has no {collection} matrices for the taxonomic group {tax_group!r}"
+            )
+        return motifs, f"JASPAR 2024 {collection} {tax_group} ({len(motifs)} matrices)"
+    motifs = read_meme(database, alphabet=alphabet.symbols)
+    return motifs, f"{database} ({len(motifs)} motifs)"
+
+
+def _coordinates(sequences: SequenceSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chromosome, start and strand of each sequence; the id, 0 and ``.`` without genome
+    coordinates."""
+    n = len(sequences)
     if sequences.chrom is None:
-        return np.asarray(sequences.ids), np.zeros(len(sequences), dtype=np.int64)
-    return np.asarray(sequences.chrom), np.asarray(sequences.start)
+        return np.asarray(sequences.ids), np.zeros(n, dtype=np.int64), np.full(n, ".")
+    return np.asarray(sequences.chrom), np.asarray(sequences.start), np.asarray(sequences.strand)

@@ -1,0 +1,140 @@
+"""Inputs as a configuration or a checkpoint describes them: the records of a ``data`` section,
+encoded and split for training; or FASTA, BED and tiles encoded the way a checkpointed task
+was trained (alphabet, length, policy for unknown symbols, strand)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from seqmodels.alphabets import get_alphabet
+from seqmodels.data.sets import Records, SequenceSet, encode_records, read_records
+from seqmodels.data.splits import split_indices
+from seqmodels.data.stream import IntervalSet
+from seqmodels.errors import SeqmodelsError
+from seqmodels.io.bed import chrom_sizes, place_on_genome, read_bed, tile_intervals
+
+log = logging.getLogger("seqmodels")
+
+NUCLEOTIDES = frozenset("ACGTUNacgtun")
+"""Letters that make a protein input look like DNA or RNA when they are nearly all it holds."""
+
+
+def read_config_records(data: dict) -> Records:
+    """Read the records named by a checked ``data`` config section."""
+    _check_genome_input(data["alphabet"], data["bed"])
+    return read_records(
+        fasta=data["fasta"],
+        labels=data["labels"],
+        bed=data["bed"],
+        genome=data["genome"],
+        length=data["length"],
+        out_of_bounds=data["out_of_bounds"],
+        stranded=data["stranded"],
+    )
+
+
+def encode_and_split(
+    records: Records, data: dict, *, random_state: int
+) -> tuple[SequenceSet, dict]:
+    """Encode records as the ``data`` section says and split them."""
+    check_composition(records.seqs, data["alphabet"], records.source)
+    sequences = encode_records(
+        records, data["alphabet"], length=data["length"], unknown=data["unknown"]
+    )
+    splits = split_indices(
+        sequences,
+        val_chroms=data["val_chroms"],
+        test_chroms=data["test_chroms"],
+        val_fraction=data["val_fraction"],
+        test_fraction=data["test_fraction"],
+        random_state=random_state,
+    )
+    return sequences, splits
+
+
+def load_inputs(
+    task, *, fasta=None, labels=None, bed=None, genome=None, stranded: bool | None = None
+) -> SequenceSet:
+    """Read and encode inputs the way the checkpointed task was trained on them (``stranded``
+    None: as in training)."""
+    hp = task.hparams
+    _check_genome_input(hp.alphabet, bed)
+    records = read_records(
+        fasta=fasta,
+        labels=labels,
+        bed=bed,
+        genome=genome,
+        length=hp.length,
+        stranded=hp.stranded if stranded is None else stranded,
+    )
+    check_composition(records.seqs, hp.alphabet, records.source)
+    return encode_records(records, hp.alphabet, length=hp.length, unknown=hp.unknown)
+
+
+def open_inputs(
+    task,
+    *,
+    fasta=None,
+    bed=None,
+    genome=None,
+    stride: int | None = None,
+    regions: list[str] | None = None,
+    stranded: bool | None = None,
+) -> SequenceSet | IntervalSet:
+    """Inputs for predictions or attributions, as the checkpointed task was trained.
+
+    BED intervals (resized to the model's length) and tiles of the genome — windows of the
+    model's length every ``stride`` over ``regions`` (``chr:start-end`` or chromosome names;
+    default: the whole genome) — are read from the genome a chunk at a time
+    (:class:`IntervalSet`), in the order given; a FASTA is read and encoded at once.
+    """
+    hp = task.hparams
+    if fasta is not None:
+        return load_inputs(task, fasta=fasta, stranded=stranded)
+    _check_genome_input(hp.alphabet, bed or "--tile")
+    if genome is None:
+        raise SeqmodelsError("BED intervals and tiles need a genome FASTA (--genome)")
+    sizes = chrom_sizes(genome)
+    if bed is not None:
+        intervals, source = read_bed(bed), str(bed)
+    elif stride is not None:
+        if not hp.length:
+            raise SeqmodelsError("tiling needs a model trained on one sequence length")
+        intervals = tile_intervals(sizes, hp.length, stride, regions)
+        source = f"tiles of {genome}"
+    else:
+        raise SeqmodelsError("no input: give --fasta, --bed with --genome, or --tile")
+    intervals = place_on_genome(
+        intervals,
+        sizes,
+        length=hp.length,
+        stranded=hp.stranded if stranded is None else stranded,
+        source=source,
+        genome=genome,
+    )
+    alphabet = get_alphabet(hp.alphabet)
+    return IntervalSet(intervals, Path(genome), alphabet, unknown=hp.unknown, source=source)
+
+
+def check_composition(seqs: list[str], alphabet: str, source: str, *, sample: int = 1_000_000):
+    """Warn when protein input looks like nucleotides (ACGT are amino-acid letters too, so it
+    would be read without an error)."""
+    if alphabet != "protein" or not seqs:
+        return
+    text = "".join(seqs)[:sample]
+    share = sum(map(text.count, NUCLEOTIDES)) / max(len(text), 1)
+    if share >= 0.9:
+        log.warning(
+            "%s: %.0f%% of the residues are A, C, G, T, U or N: is this DNA or RNA given to "
+            "a protein model?",
+            source,
+            100 * share,
+        )
+
+
+def _check_genome_input(alphabet: str, bed) -> None:
+    if alphabet == "protein" and bed is not None:
+        raise SeqmodelsError(
+            f"{bed}: a protein model reads FASTA; genome intervals and tiles hold DNA"
+        )

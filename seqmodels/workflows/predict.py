@@ -1,0 +1,143 @@
+"""Predictions and evaluation from a checkpoint alone, written as TSV and JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from seqmodels.data.sets import SequenceSet
+from seqmodels.data.stream import IntervalSet
+from seqmodels.devices import default_device, model_on
+from seqmodels.encoding import codes_to_one_hot
+from seqmodels.errors import SeqmodelsError
+from seqmodels.io.atomic import atomic_write
+from seqmodels.io.jsonfile import write_json
+from seqmodels.metrics import task_metrics
+from seqmodels.workflows.sharding import chunk_indices, map_chunks
+
+TABLE_FORMATS = {".tsv": "\t", ".txt": "\t", ".csv": ","}
+"""Prediction tables by suffix: the column separator."""
+
+
+@torch.inference_mode()
+def predict(
+    task,
+    sequences: SequenceSet,
+    *,
+    batch_size: int = 256,
+    device: str | torch.device | None = None,
+    verbose: bool = False,
+) -> np.ndarray:
+    """Predictions of a task on encoded sequences.
+
+    Returns
+    -------
+    numpy.ndarray, float32, shape (N, T)
+        Probabilities (classification), values or rates (regression).
+    """
+    device = default_device(device)
+    with model_on(task, device):
+        return _predict_codes(
+            task, sequences.codes, sequences.alphabet, batch_size, device, verbose=verbose
+        )
+
+
+def predict_to_file(
+    task,
+    inputs: SequenceSet | IntervalSet,
+    path: str | Path,
+    *,
+    chunk_size: int = 8192,
+    batch_size: int = 256,
+    device: str | torch.device | None = None,
+    devices: int = 1,
+    verbose: bool = False,
+) -> int | None:
+    """Predict a chunk at a time and stream a table of ``id`` and one column per output to
+    ``path`` (atomically; tab-separated, comma-separated for ``.csv``), in the order of the
+    inputs. With ``devices`` > 1 the chunks are shared among DDP processes.
+
+    Returns the number of rows written; None on DDP ranks other than 0.
+    """
+    path = Path(path)
+    sep = TABLE_FORMATS.get(path.suffix.lower(), "\t")
+    chunks = chunk_indices(len(inputs), chunk_size, devices)
+
+    @torch.inference_mode()
+    def compute(model, chunk: int, device) -> dict[str, np.ndarray]:
+        index = chunks[chunk]
+        with model_on(model, device):
+            values = _predict_codes(
+                model, inputs.codes_at(index), inputs.alphabet, batch_size, device
+            )
+        _check_finite(values, inputs.ids_at(index))
+        return {"values": values}
+
+    results = map_chunks(
+        task, compute, len(chunks), output=path, device=device, devices=devices, verbose=verbose
+    )
+    if results is None:
+        return None
+    with atomic_write(path) as handle:
+        handle.write(sep.join(["id", *task.output_names]) + "\n")
+        for index, result in zip(chunks, results, strict=True):
+            table = pd.DataFrame(result["values"], columns=task.output_names)
+            table.insert(0, "id", inputs.ids_at(index))
+            table.to_csv(handle, sep=sep, index=False, header=False, float_format="%.6g")
+    return len(inputs)
+
+
+def evaluate(task, sequences: SequenceSet, **options) -> dict[str, float]:
+    """Metrics of the task's predictions against the sequences' labels.
+
+    ``options`` go to :func:`predict`. Predictions that are not finite, or the same for every
+    sequence, are an error: their metrics would look like chance, not like a broken model.
+    """
+    expected = list(task.hparams.task_names)
+    if sequences.targets is None or sequences.task_names != expected:
+        found = ", ".join(sequences.task_names) or "none"
+        raise SeqmodelsError(
+            f"evaluation needs the label columns {', '.join(expected)} (found: {found})"
+        )
+    predictions = predict(task, sequences, **options)
+    _check_finite(predictions, sequences.ids)
+    constant = (predictions == predictions[:1]).all(axis=0) if len(predictions) > 1 else []
+    for name, same in zip(task.output_names, constant, strict=False):
+        if same:
+            raise SeqmodelsError(
+                f"the model predicts {predictions[0, task.output_names.index(name)]:.6g} for "
+                f"{name} on every one of the {len(predictions):,} sequences: its metrics "
+                "would be meaningless"
+            )
+    return task_metrics(task.hparams.task, sequences.targets, predictions, expected)
+
+
+def evaluate_to_file(task, sequences: SequenceSet, path: str | Path, **options) -> dict:
+    """:func:`evaluate`, written to ``path`` as strict JSON (undefined metrics as null)."""
+    metrics = evaluate(task, sequences, **options)
+    write_json(path, metrics)
+    return metrics
+
+
+def _predict_codes(task, codes, alphabet, batch_size, device, *, verbose=False) -> np.ndarray:
+    """Predictions ``(n, T)`` of codes ``(n, L)``, a batch at a time."""
+    codes = torch.from_numpy(codes)
+    out = []
+    for start in tqdm(range(0, len(codes), batch_size), disable=not verbose, unit="batch"):
+        batch = codes[start : start + batch_size].to(device, non_blocking=True)
+        out.append(task.predict_outputs(codes_to_one_hot(batch, alphabet)).float().cpu())
+    return torch.cat(out).numpy() if out else np.zeros((0, len(task.output_names)), np.float32)
+
+
+def _check_finite(values: np.ndarray, ids: list[str]) -> None:
+    bad = ~np.isfinite(values).all(axis=1)
+    if bad.any():
+        first = ids[int(np.argmax(bad))]
+        raise SeqmodelsError(
+            f"the model's predictions are not finite for {bad.sum():,} sequence(s), the first "
+            f"{first}: its weights or inputs are broken"
+        )

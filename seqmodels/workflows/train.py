@@ -1,0 +1,315 @@
+"""Training from a configuration: data, task, Lightning Trainer, checkpoints and test metrics.
+
+Layout of a run directory::
+
+    DIR/config.yaml            the resolved configuration (the run's permanent record)
+    DIR/checkpoints/best.ckpt  best validation score
+    DIR/checkpoints/last.ckpt  end of the last finished epoch (``--resume`` starts here)
+    DIR/metrics.csv            per-epoch training and validation metrics
+    DIR/test_metrics.json      metrics of the best checkpoint on the test split (if any)
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytorch_lightning as pl
+from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint
+from pytorch_lightning.utilities.exceptions import MisconfigurationException
+
+from seqmodels.checkpoint import SafeCheckpointIO
+from seqmodels.config import check_config, differences, load_config, save_config
+from seqmodels.data.module import SequenceDataModule
+from seqmodels.data.sets import SequenceSet
+from seqmodels.errors import SeqmodelsError
+from seqmodels.io.atomic import atomic_write, check_output_directory
+from seqmodels.io.jsonfile import write_json
+from seqmodels.metrics import METRICS
+from seqmodels.task import SequenceTask
+from seqmodels.workflows.inputs import encode_and_split, read_config_records
+
+log = logging.getLogger("seqmodels")
+
+RUN_FILES = ("config.yaml", "metrics.csv", "test_metrics.json", "checkpoints")
+
+
+def train(config: dict, out_dir: str | Path, *, resume: bool = False) -> dict[str, float]:
+    """Train the configured model, test its best checkpoint, and return the test metrics.
+
+    Parameters
+    ----------
+    config : dict
+        A configuration (see :func:`seqmodels.config.load_config`); checked again here.
+    out_dir : str or Path
+        Run directory (see the module docstring).
+    resume : bool
+        Continue from ``out_dir/checkpoints/last.ckpt``; the configuration must be the run's.
+
+    Returns
+    -------
+    dict of str to float
+        Test metrics (empty without a test split).
+    """
+    config = check_config(config)
+    out_dir = Path(out_dir)
+    check_output_directory(out_dir)
+    last = out_dir / "checkpoints" / "last.ckpt"
+    if resume:
+        _check_resumable(config, out_dir)
+    elif last.exists():
+        raise SeqmodelsError(f"{out_dir}: holds a run already; use --resume or another --out")
+    pl.seed_everything(config["seed"], workers=True, verbose=False)
+    datamodule = datamodule_from_config(config)
+    task = build_task(config, datamodule)
+    trainer = _trainer(config, out_dir)
+    existed = {name for name in RUN_FILES if (out_dir / name).exists()}
+    try:
+        if trainer.is_global_zero and not resume:
+            save_config(config, out_dir / "config.yaml")
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", ".*does not have many workers.*")
+            trainer.fit(task, datamodule=datamodule, ckpt_path=last if resume else None)
+            if not len(datamodule.splits["test"]):
+                return {}  # no test split: nothing to report
+            ckpt = trainer.checkpoint_callback.best_model_path or None
+            results = trainer.test(task, datamodule=datamodule, ckpt_path=ckpt, verbose=False)
+    except BaseException:
+        if trainer.is_global_zero and not last.exists():
+            _remove_unfinished_run(out_dir, keep=existed)
+        raise
+    metrics = {k.removeprefix("test/"): float(v) for k, v in results[0].items()}
+    if trainer.is_global_zero:
+        write_json(out_dir / "test_metrics.json", metrics)
+    return metrics
+
+
+def train_from_files(
+    config_path: str | Path | None, out_dir: str | Path, *, overrides=None, resume=False
+) -> dict[str, float]:
+    """:func:`train` from a config file; on resume, the run's own ``config.yaml`` (a config or
+    overrides that would change it are an error)."""
+    saved = Path(out_dir) / "config.yaml"
+    if resume and config_path is None:
+        config_path = saved
+    return train(load_config(config_path, overrides), out_dir, resume=resume)
+
+
+def datamodule_from_config(config: dict) -> SequenceDataModule:
+    """The :class:`SequenceDataModule` a checked configuration describes."""
+    data = config["data"]
+    records = read_config_records(data)
+    sequences, splits = encode_and_split(records, data, random_state=config["seed"])
+    if not len(splits["train"]):
+        raise SeqmodelsError(f"{records.source}: the training split is empty")
+    if not len(splits["val"]):
+        raise SeqmodelsError(
+            f"{records.source}: the validation split is empty (set data.val_chroms or a "
+            "data.val_fraction above 0)"
+        )
+    return SequenceDataModule(
+        sequences,
+        splits,
+        batch_size=data["batch_size"],
+        reverse_complement=data["reverse_complement"],
+        max_shift=data["max_shift"],
+        num_workers=data["num_workers"],
+        random_state=config["seed"],
+    )
+
+
+def build_task(config: dict, datamodule: SequenceDataModule) -> SequenceTask:
+    """The :class:`SequenceTask` for a checked configuration and its data."""
+    from seqmodels import __version__
+
+    sequences = datamodule.sequences
+    if sequences.targets is None:
+        raise SeqmodelsError("training needs labels: data.labels, or label columns in the BED")
+    task_config, optim = config["task"], config["optim"]
+    train_targets = sequences.targets[datamodule.splits["train"]]
+    task_type = resolve_task_type(task_config["type"], train_targets)
+    check_labels(sequences, task_type, config["data"], task_config)
+    n_classes = _n_classes(task_type, task_config["n_classes"], sequences.targets)
+    _check_monitor(config["train"]["monitor"], task_type, sequences.task_names)
+    return SequenceTask(
+        model=dict(config["model"]),
+        task=task_type,
+        task_names=sequences.task_names,
+        n_classes=n_classes,
+        alphabet=sequences.alphabet.name,
+        length=sequences.length,
+        unknown=config["data"]["unknown"],
+        stranded=config["data"]["stranded"],
+        pos_weight=_pos_weight(task_config["pos_weight"], task_type, train_targets),
+        regression_loss=task_config["regression_loss"],
+        lr=optim["lr"],
+        weight_decay=optim["weight_decay"],
+        scheduler=optim["scheduler"],
+        max_epochs=config["trainer"]["max_epochs"],
+        rc_average=task_config["rc_average"],
+        random_state=config["seed"],
+        version=__version__,
+    )
+
+
+def resolve_task_type(task_type: str, targets: np.ndarray) -> str:
+    """``auto``: binary for one 0/1 column, multilabel for several, else regression."""
+    if task_type == "auto":
+        known = targets[~np.isnan(targets)]
+        binary = np.isin(known, (0, 1)).all()
+        resolved = ("binary" if targets.shape[1] == 1 else "multilabel") if binary else "regression"
+        reason = "labels are 0 or 1" if binary else "labels are not all 0 or 1"
+        log.info("task.type auto: %s (%s)", resolved, reason)
+        return resolved
+    if task_type == "binary" and targets.shape[1] != 1:
+        raise SeqmodelsError(
+            f"task.type binary takes one label column, found {targets.shape[1]}; use multilabel"
+        )
+    if task_type == "multiclass" and targets.shape[1] != 1:
+        raise SeqmodelsError("task.type multiclass takes one label column of class indices")
+    return task_type
+
+
+def check_labels(sequences: SequenceSet, task_type: str, data: dict, task: dict) -> None:
+    """Every label must mean something for the task type: 0/1 for classification, class
+    indices for multiclass, finite values (non-negative counts for Poisson) for regression.
+    Each task needs a label in the training data."""
+    source = data["labels"] or data["bed"] or "labels"
+    targets = sequences.targets
+    if task_type in ("binary", "multilabel"):
+        wrong, rule = ~np.isin(targets, (0, 1)) & ~np.isnan(targets), "is not 0 or 1"
+    elif task_type == "multiclass":
+        wrong = ~np.isnan(targets) & ((targets < 0) | (targets != np.round(targets)))
+        rule = "is not a class index (0, 1, 2, …)"
+        if task["n_classes"]:
+            wrong |= targets >= task["n_classes"]
+            rule = f"is not a class index 0–{task['n_classes'] - 1} (task.n_classes)"
+    elif task["regression_loss"] == "poisson":
+        wrong, rule = targets < 0, "is negative (a Poisson loss takes counts)"
+    else:
+        wrong, rule = np.isinf(targets), "is not finite"
+    if wrong.any():
+        row, column = np.argwhere(wrong)[0]
+        raise SeqmodelsError(
+            f"{source}: record {sequences.ids[row]}: task {sequences.task_names[column]}: "
+            f"label {targets[row, column]:g} {rule} (task.type {task_type})"
+        )
+    empty = np.isnan(targets).all(axis=0)
+    if empty.any():
+        name = sequences.task_names[int(np.argmax(empty))]
+        raise SeqmodelsError(f"{source}: task {name} has no labels")
+
+
+def _check_monitor(monitor: str, task_type: str, task_names: list[str]) -> None:
+    metrics = METRICS[task_type]
+    allowed = ["val/loss", *(f"val/mean/{m}" for m in metrics)]
+    allowed += [f"val/{name}/{m}" for name in task_names for m in metrics]
+    if monitor not in allowed:
+        shown = ", ".join(allowed[: 2 + len(metrics)])
+        raise SeqmodelsError(
+            f"train.monitor: {monitor!r} is not logged for a {task_type} task; choose {shown}, "
+            "or val/TASK/METRIC"
+        )
+
+
+def _n_classes(task_type: str, n_classes, targets: np.ndarray) -> int | None:
+    if task_type != "multiclass":
+        return None
+    known = targets[~np.isnan(targets)]
+    return int(n_classes or known.max() + 1)
+
+
+def _pos_weight(setting, task_type: str, targets: np.ndarray) -> list[float] | None:
+    """Per-task positive weights: ``balanced`` is negatives / positives of the training split."""
+    if task_type not in ("binary", "multilabel") or setting in (None, 1, 1.0):
+        return None
+    if setting == "balanced":
+        positives = np.nansum(targets, axis=0)
+        negatives = np.sum(targets == 0, axis=0)
+        return (negatives / np.maximum(positives, 1)).clip(min=1.0).round(4).tolist()
+    return [float(setting)] * targets.shape[1]
+
+
+def _trainer(config: dict, out_dir: Path) -> pl.Trainer:
+    try:
+        return pl.Trainer(
+            **config["trainer"],
+            default_root_dir=out_dir,
+            callbacks=[*_callbacks(config["train"], out_dir / "checkpoints"), EpochLog(out_dir)],
+            logger=False,
+            plugins=[SafeCheckpointIO()],
+        )
+    except (MisconfigurationException, ValueError, TypeError, RuntimeError) as err:
+        message = " ".join(str(err).split())
+        raise SeqmodelsError(f"trainer: Lightning refuses these settings: {message}") from None
+
+
+def _callbacks(train: dict, checkpoint_dir: Path) -> list[pl.Callback]:
+    """Checkpoints of the best validation score and of every finished epoch, early stopping."""
+    monitor, mode = train["monitor"], train["mode"]
+    callbacks: list[pl.Callback] = [
+        ModelCheckpoint(
+            dirpath=checkpoint_dir,
+            filename="best",
+            monitor=monitor,
+            mode=mode,
+            enable_version_counter=False,
+        ),
+        ModelCheckpoint(dirpath=checkpoint_dir, filename="last", enable_version_counter=False),
+    ]
+    if train["patience"]:
+        callbacks.append(EarlyStopping(monitor=monitor, mode=mode, patience=train["patience"]))
+    return callbacks
+
+
+def _check_resumable(config: dict, out_dir: Path) -> None:
+    saved = out_dir / "config.yaml"
+    if not (out_dir / "checkpoints" / "last.ckpt").exists() or not saved.exists():
+        raise SeqmodelsError(f"{out_dir}: nothing to resume (no checkpoints/last.ckpt)")
+    changed = differences(load_config(saved), config)
+    if changed:
+        raise SeqmodelsError(
+            f"{out_dir}: --resume continues the run as {saved} configures it, but "
+            f"{', '.join(changed[:4])} differ; resume without --config or overrides, or "
+            "train into another --out"
+        )
+
+
+def _remove_unfinished_run(out_dir: Path, *, keep: set[str]) -> None:
+    """What a run that never wrote a checkpoint left, so the folder is as it was."""
+    for name in RUN_FILES:
+        if name not in keep:
+            path = out_dir / name
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+    if out_dir.is_dir() and not any(out_dir.iterdir()):
+        out_dir.rmdir()
+
+
+class EpochLog(pl.Callback):
+    """Writes ``DIR/metrics.csv``: one row per finished epoch (training and validation metrics,
+    learning rate). A resumed run keeps the rows of the epochs before it."""
+
+    def __init__(self, out_dir: Path):
+        self.path = Path(out_dir) / "metrics.csv"
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, task: pl.LightningModule) -> None:
+        if trainer.sanity_checking or not trainer.is_global_zero:
+            return
+        row = {"epoch": trainer.current_epoch, "step": trainer.global_step}
+        row["lr"] = trainer.optimizers[0].param_groups[0]["lr"]
+        row.update({k: float(v) for k, v in sorted(trainer.callback_metrics.items())})
+        earlier = pd.read_csv(self.path) if self.path.exists() else pd.DataFrame()
+        if len(earlier):
+            earlier = earlier[earlier["epoch"] < trainer.current_epoch]
+        table = pd.concat([earlier, pd.DataFrame([row])], ignore_index=True)
+        with atomic_write(self.path) as handle:
+            table.to_csv(handle, index=False, float_format="%.6g")
+        shown = [k for k in row if k in ("train/loss", "val/loss") or k.startswith("val/mean/")]
+        log.info("epoch %d: %s", row["epoch"], "  ".join(f"{k} {row[k]:.4f}" for k in shown))
