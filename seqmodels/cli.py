@@ -29,13 +29,14 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=logging.INFO, format="seqmodels: %(message)s", stream=sys.stderr)
         return args.run(args, overrides) or 0
     except SeqmodelsError as err:
-        return _fail(str(err))
+        message = str(err)
     except OSError as err:  # a file the readers did not name: name it here
-        where = f"{err.filename}: " if err.filename else ""
-        return _fail(f"{where}{err.strerror or err}")
+        message = f"{err.filename}: {err.strerror}" if err.filename else str(err.strerror or err)
     except KeyboardInterrupt:
         print("seqmodels: interrupted", file=sys.stderr)
         return 130
+    # Printed once the error is gone, with the work it interrupted (and its progress bars).
+    return _fail(message)
 
 
 class Parser(argparse.ArgumentParser):

@@ -104,3 +104,45 @@ def test_two_ddp_processes_write_what_one_process_writes(tiny_run, tmp_path):
             one, two = (pyBigWig.open(str(outputs[d])) for d in (1, 2))
             for chrom in ("chr1", "chr2", "chr3"):
                 np.testing.assert_array_equal(one.values(chrom, 0, 400), two.values(chrom, 0, 400))
+
+
+def shuffled_bed(tiny_run, tmp_path):
+    """The fixture's intervals in a random order (and so not in genome order)."""
+    lines = (tiny_run / "x.bed").read_text().splitlines()
+    order = np.random.default_rng(0).permutation(len(lines) - 1) + 1
+    (tmp_path / "shuffled.bed").write_text("\n".join([lines[0], *(lines[i] for i in order)]) + "\n")
+    return tmp_path / "shuffled.bed"
+
+
+def test_predict_writes_rows_in_the_order_of_the_input(tiny_run, tmp_path):
+    bed = shuffled_bed(tiny_run, tmp_path)
+    assert (
+        run(tiny_run, "predict", "--bed", bed, "--chunk-size", 7, "--out", tmp_path / "p.tsv") == 0
+    )
+    ids = pd.read_csv(tmp_path / "p.tsv", sep="\t")["id"].tolist()
+    expected = [f"{c}:{s}-{e}" for c, s, e, _ in (line.split("\t") for line in
+                bed.read_text().splitlines()[1:])]  # fmt: skip
+    assert ids == expected and ids != sorted(ids)
+
+
+def test_deeplift_shap_tracks_do_not_depend_on_chunks_batches_or_order(tiny_run, tmp_path):
+    """The default method's shuffled references are drawn per sequence, not per call."""
+    runs = {
+        "one chunk": (tiny_run / "x.bed", 1000, 256),
+        "chunks of 3, batches of 7": (tiny_run / "x.bed", 3, 7),
+        "shuffled input": (shuffled_bed(tiny_run, tmp_path), 5, 32),
+    }
+    tracks = {}
+    for name, (bed, chunk, batch) in runs.items():
+        out = tmp_path / f"{len(tracks)}.bw"
+        status = run(
+            tiny_run, "attribute", "--bed", bed, "--target", "bound", "--chunk-size", chunk,
+            "--batch-size", batch, "--out", out,
+        )  # fmt: skip
+        assert status == 0
+        bw = pyBigWig.open(str(out))
+        tracks[name] = np.concatenate([bw.values(c, 0, 400) for c in ("chr1", "chr2", "chr3")])
+    first = tracks.pop("one chunk")
+    assert np.isfinite(first).sum() > 1000 and np.abs(np.nan_to_num(first)).sum() > 0
+    for name, values in tracks.items():
+        np.testing.assert_allclose(values, first, rtol=1e-6, atol=1e-7, err_msg=name)

@@ -14,6 +14,7 @@ from seqmodels.checkpoint import load_checkpoint, load_task
 from seqmodels.cli import main
 from seqmodels.config import load_config
 from seqmodels.data import load_sequences
+from seqmodels.io.fasta import read_fasta, write_fasta
 from seqmodels.workflows.predict import predict
 from seqmodels.workflows.train import train
 
@@ -214,30 +215,38 @@ def test_config_errors_are_one_line(tiny, tmp_path, capsys, override, message):
 
 
 @pytest.mark.slow
-def test_ddp_with_two_cpu_processes(tiny, tmp_path):
-    config = tiny_config(tiny, trainer={"max_epochs": 8, "devices": 2, "strategy": "ddp"})
+def test_ddp_with_two_cpu_processes_scores_each_sequence_once(tiny, tmp_path):
+    """Lightning's DistributedSampler pads the shards to equal size by repeating sequences; the
+    metrics of two processes must still equal one process's on the same checkpoint."""
+    ids, seqs = read_fasta(tiny / "seqs.fa")
+    keep = [i for i, name in enumerate(ids) if name != ids[2]]  # chr3 (test): 199, odd
+    write_fasta(tmp_path / "seqs.fa", [ids[i] for i in keep], [seqs[i] for i in keep])
+    labels = pd.read_csv(tiny / "multilabel.csv").iloc[keep]
+    labels.to_csv(tmp_path / "labels.csv", index=False)
+    config = tiny_config(tiny, trainer={"max_epochs": 4, "devices": 2, "strategy": "ddp"})
+    config["data"].update(fasta=str(tmp_path / "seqs.fa"), labels=str(tmp_path / "labels.csv"))
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "seqmodels",
-            "train",
-            "--config",
-            str(tmp_path / "c.yaml"),
-            "--out",
-            str(tmp_path / "run"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+        [sys.executable, "-m", "seqmodels", "train", "--config", str(tmp_path / "c.yaml"),
+         "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
+    assert "distributed_backend=gloo" in result.stderr
+    ddp = json.loads((tmp_path / "run" / "test_metrics.json").read_text())
+    assert ddp["mean/auroc"] > 0.8
+
+    test = labels[labels["id"].str.startswith("chr3:")]
+    assert len(test) == 199
+    test.to_csv(tmp_path / "test.csv", index=False)
+    write_fasta(tmp_path / "test.fa", test["id"], [seqs[ids.index(i)] for i in test["id"]])
+    best = str(tmp_path / "run" / "checkpoints" / "best.ckpt")
+    argv = ["evaluate", "--checkpoint", best, "--fasta", str(tmp_path / "test.fa")]
     assert (
-        "distributed_backend=gloo" in result.stderr
-        and "All distributed processes registered" in result.stderr
+        main([*argv, "--labels", str(tmp_path / "test.csv"), "--out", str(tmp_path / "m.json")])
+        == 0
     )
-    metrics = json.loads((tmp_path / "run" / "test_metrics.json").read_text())
-    assert metrics["mean/auroc"] > 0.8
-    task = load_task(tmp_path / "run" / "checkpoints" / "best.ckpt")
-    assert task.hparams.task_names == ["ap1", "ccaat"]
+    one = json.loads((tmp_path / "m.json").read_text())
+    assert one.keys() == ddp.keys() - {"loss"}
+    for key, value in one.items():
+        assert ddp[key] == pytest.approx(value, abs=1e-6), key

@@ -35,7 +35,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_prefix(path), suffix=".part")
     os.close(fd)
     try:
-        with _named_write_errors(path):
+        with named_write_errors(path):
             yield Path(tmp)
             os.chmod(tmp, 0o666 & ~_umask())
             os.replace(tmp, path)
@@ -60,7 +60,7 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     remove_leftovers(path)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=_prefix(path), suffix=".part"))
     try:
-        with _named_write_errors(path):
+        with named_write_errors(path):
             yield tmp
             os.chmod(tmp, 0o777 & ~_umask())
             if path.is_dir():
@@ -134,7 +134,7 @@ def _prefix(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def _named_write_errors(path: Path) -> Iterator[None]:
+def named_write_errors(path: str | Path) -> Iterator[None]:
     """A full disk, a quota or a read-only file system: one line naming the output."""
     try:
         yield

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seqmodels.errors import SeqmodelsError
-from seqmodels.io.atomic import WRITE_ERRORS, atomic_path, scratch_file
+from seqmodels.io.atomic import WRITE_ERRORS, atomic_path, named_write_errors, scratch_file
 
 
 def one_hot_path(path: str | Path) -> Path:
@@ -30,8 +29,9 @@ def npz_array(path: str | Path, shape: tuple[int, ...]) -> Iterator[np.ndarray]:
     """A float32 array of ``shape`` to fill; stored as ``arr_0`` in ``path`` on success."""
     npy = scratch_file(path, ".npy")
     try:
-        array = np.lib.format.open_memmap(npy, mode="w+", dtype=np.float32, shape=shape)
-        _reserve(npy, path)
+        with named_write_errors(path):
+            array = np.lib.format.open_memmap(npy, mode="w+", dtype=np.float32, shape=shape)
+            _reserve(npy)
         yield array
         array.flush()
         del array
@@ -41,7 +41,7 @@ def npz_array(path: str | Path, shape: tuple[int, ...]) -> Iterator[np.ndarray]:
         npy.unlink(missing_ok=True)
 
 
-def _reserve(scratch: Path, path: Path) -> None:
+def _reserve(scratch: Path) -> None:
     """Allocate the memory map's blocks now, so that a full disk is an error here rather than
     a bus error when a page is first written."""
     with open(scratch, "r+b") as handle:
@@ -49,4 +49,5 @@ def _reserve(scratch: Path, path: Path) -> None:
             os.posix_fallocate(handle.fileno(), 0, os.fstat(handle.fileno()).st_size)
         except OSError as err:
             if err.errno in WRITE_ERRORS:
-                raise SeqmodelsError(f"{path}: cannot write it ({err.strerror})") from None
+                raise
+            # a file system without fallocate: pages are then allocated as they are written

@@ -61,9 +61,7 @@ def map_chunks(
         devices = max(n_chunks, 1)
     if devices == 1:
         shutil.rmtree(scratch, ignore_errors=True)  # left by a killed sharded run
-        device = default_device(device)
-        chunks = tqdm(range(n_chunks), disable=not verbose, unit="chunk")
-        return (compute(model, chunk, device) for chunk in chunks)
+        return _compute_here(model, compute, n_chunks, default_device(device), verbose)
     trainer = pl.Trainer(
         accelerator="auto" if device is None else torch.device(device).type,
         devices=devices,
@@ -89,6 +87,13 @@ def map_chunks(
             shutil.rmtree(scratch, ignore_errors=True)
         raise
     return _read_parts(scratch, n_chunks) if trainer.is_global_zero else None
+
+
+def _compute_here(model, compute: Compute, n_chunks: int, device, verbose: bool):
+    with tqdm(total=n_chunks, disable=not verbose, unit="chunk") as bar:
+        for chunk in range(n_chunks):
+            yield compute(model, chunk, device)
+            bar.update()
 
 
 def scratch_folder(output: str | Path) -> Path:

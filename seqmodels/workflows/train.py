@@ -95,6 +95,8 @@ def train_from_files(
     overrides that would change it are an error)."""
     saved = Path(out_dir) / "config.yaml"
     if resume and config_path is None:
+        if not saved.is_file():
+            raise SeqmodelsError(f"{out_dir}: nothing to resume (no config.yaml)")
         config_path = saved
     return train(load_config(config_path, overrides), out_dir, resume=resume)
 
