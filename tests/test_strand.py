@@ -65,7 +65,7 @@ def stranded_inputs(tiny_run, tmp_path):
 def attribute_to(tiny_run, out, *inputs):
     checkpoint = str(tiny_run / "run/checkpoints/best.ckpt")
     argv = ["attribute", "--checkpoint", checkpoint, "--method", "saliency", "--out", str(out)]
-    assert main(argv + ["--genome", str(tiny_run / "genome.fa"), *map(str, inputs)]) == 0
+    assert main([*argv, "--genome", str(tiny_run / "genome.fa"), *map(str, inputs)]) == 0
     return np.array(pyBigWig.open(str(out)).values("chr1", 100, 120))
 
 
