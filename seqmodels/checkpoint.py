@@ -4,6 +4,7 @@ checked before use (hyper-parameters against the task's signature, weights again
 from __future__ import annotations
 
 import pickle
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -33,12 +34,15 @@ def load_checkpoint(path: str | Path, *, map_location="cpu") -> dict:
     Python objects (which could run code) is refused, never unpickled."""
     check_input_file(path)
     try:
-        checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+        with warnings.catch_warnings():  # torch's notes on pickle protocols: not for users
+            warnings.simplefilter("ignore")
+            checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        detail = _first_line(err).removeprefix("Weights only load failed.").strip()
-        if "Unsupported global" in str(err) or "GLOBAL" in str(err):
-            detail = "it holds Python objects that weights_only loading refuses"
-        raise SeqmodelsError(f"{path}: refused: {detail}") from None
+        detail = str(err).partition("WeightsUnpickler error:")[2].partition("Check the doc")[0]
+        raise SeqmodelsError(
+            f"{path}: refused: not a checkpoint of tensors and plain values (torch's "
+            f"weights_only loader: {' '.join(detail.split()) or _first_line(err)})"
+        ) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, UnicodeDecodeError) as err:
         raise SeqmodelsError(
             f"{path}: not a checkpoint torch can read ({_first_line(err)})"
@@ -76,7 +80,14 @@ def load_task(path: str | Path, *, map_location="cpu"):
     state = checkpoint["state_dict"]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise SeqmodelsError(f"{path}: its weights are not a state dict of tensors")
-    result = task.load_state_dict(state, strict=False)
+    try:
+        result = task.load_state_dict(state, strict=False)
+    except RuntimeError as err:  # shapes that differ: torch lists them, a line each
+        mismatch = next(
+            (line.strip() for line in str(err).splitlines() if "size mismatch" in line),
+            _first_line(err),
+        )
+        raise SeqmodelsError(f"{path}: weights do not fit the model ({mismatch})") from None
     if result.missing_keys or result.unexpected_keys:
         parts = [f"missing {', '.join(result.missing_keys[:3])}"] if result.missing_keys else []
         if result.unexpected_keys:

@@ -177,7 +177,13 @@ class SequenceTask(pl.LightningModule):
             predictions.float().cpu().numpy(),
             list(self.hparams.task_names),
         )
-        logged = {"loss": float(self.loss(raw, targets)), **metrics}
+        loss = float(self.loss(raw, targets))
+        if not np.isfinite(loss) and stage == "val":
+            raise SeqmodelsError(
+                f"training diverged: the validation loss is {loss} at epoch {self.current_epoch} "
+                "(lower optim.lr or set trainer.gradient_clip_val)"
+            )
+        logged = {"loss": loss, **metrics}
         finite = {f"{stage}/{k}": v for k, v in logged.items() if np.isfinite(v)}
         self.log_dict(finite, sync_dist=False)
 

@@ -39,6 +39,16 @@ def test_split_by_seeded_fraction_is_a_partition():
     assert sorted(np.concatenate(list(a.values()))) == list(range(30))
 
 
+def test_a_split_without_chromosomes_takes_its_fraction_from_the_rest():
+    sequences = genomic_set()
+    splits = split_indices(sequences, test_chroms=["chr3"], val_fraction=0.2, random_state=1)
+    np.testing.assert_array_equal(splits["test"], np.arange(20, 30))
+    assert len(splits["val"]) == 6 and (splits["val"] < 20).all()  # 0.2 of all 30, not of chr3
+    assert sorted(np.concatenate(list(splits.values()))) == list(range(30))
+    splits = split_indices(sequences, val_chroms=["chr1"], test_fraction=0.0)
+    assert len(splits["test"]) == 0 and len(splits["train"]) == 20
+
+
 def test_held_out_chromosome_must_exist():
     with pytest.raises(ValueError, match="test_chroms: no sequences on chrX"):
         split_indices(genomic_set(), test_chroms=["chrX"])

@@ -76,29 +76,34 @@ def test_attribute_in_small_chunks_writes_the_same_bigwig(tiny_run, tmp_path):
         np.testing.assert_array_equal(values, large.values(chrom, 0, 400))
 
 
-@pytest.mark.slow  # starts two DDP processes for each command (about 20 s)
+@pytest.mark.slow  # starts two DDP processes for each command (about 40 s)
 def test_two_ddp_processes_write_what_one_process_writes(tiny_run, tmp_path):
     checkpoint = str(tiny_run / "run/checkpoints/best.ckpt")
     common = ["--checkpoint", checkpoint, "--genome", str(tiny_run / "genome.fa")]
+    lines = (tiny_run / "x.bed").read_text().splitlines()
+    (tmp_path / "three.bed").write_text("\n".join(lines[:4]) + "\n")  # one chunk of three
+    (tmp_path / "one.bed").write_text("\n".join(lines[:2]) + "\n")  # fewer than the devices
     jobs = {
         "predict": ["--bed", str(tiny_run / "x.bed"), "--chunk-size", "5"],
         "attribute": ["--tile", "10", "--chunk-size", "7", "--method", "deeplift_shap"],
+        "predict three": ["--bed", str(tmp_path / "three.bed")],
+        "predict one": ["--bed", str(tmp_path / "one.bed")],
     }
-    suffix = {"predict": ".tsv", "attribute": ".bw"}
-    for command, options in jobs.items():
+    for job, options in jobs.items():
+        command, suffix = job.split()[0], ".bw" if job == "attribute" else ".tsv"
         outputs = {}
         for devices in (1, 2):
-            out = tmp_path / f"{command}{devices}{suffix[command]}"
+            out = tmp_path / f"{job.replace(' ', '_')}{devices}{suffix}"
             argv = [sys.executable, "-m", "seqmodels", command, *common, *options]
             argv += ["--devices", str(devices), "--device", "cpu", "--out", str(out)]
             done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
             assert done.returncode == 0, done.stderr[-2000:]
             outputs[devices] = out
-        assert "distributed_backend=gloo" in done.stderr
-        assert not list(tmp_path.glob(".*parts"))  # the shards' results are cleaned up
+        assert ("distributed_backend=gloo" in done.stderr) == (job != "predict one")
+        assert not list(tmp_path.glob(".*parts")) and not list(tmp_path.glob(".*.part"))
         if command == "predict":
             one, two = (pd.read_csv(outputs[d], sep="\t") for d in (1, 2))
-            assert len(one) == 114
+            assert len(one) == {"predict": 114, "predict three": 3, "predict one": 1}[job]
             pd.testing.assert_frame_equal(one, two)
         else:
             one, two = (pyBigWig.open(str(outputs[d])) for d in (1, 2))

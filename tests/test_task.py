@@ -77,6 +77,9 @@ def test_multiclass_and_regression_losses():
     poisson = (math.exp(1.0) - 2.0 * 1.0 + math.exp(0.5) - 0.5 * 0.5) / 2
     loss = masked_loss(values, target, "regression", regression_loss="poisson")
     assert loss.item() == pytest.approx(poisson, rel=1e-6)
+    far = torch.tensor([[5.0], [0.0], [0.5]])  # errors 3 (linear part) and 0
+    huber = masked_loss(far, target, "regression", regression_loss="huber")
+    assert huber.item() == pytest.approx((3 - 0.5) / 2)  # MSE would be 4.5
 
 
 def test_reverse_complement_averaging_is_strand_symmetric():

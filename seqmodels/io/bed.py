@@ -24,7 +24,7 @@ from seqmodels.encoding import reverse_complement
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.coords import parse_interval_id
 from seqmodels.io.labels import parse_labels
-from seqmodels.io.text import check_input_file, read_text
+from seqmodels.io.text import GZIP_MAGIC, check_input_file, read_text
 
 log = logging.getLogger("seqmodels")
 
@@ -321,6 +321,7 @@ def open_genome(path: str | Path) -> pyfaidx.Fasta:
     the file says (a FASTA replaced by one of other lengths) is rebuilt too.
     """
     check_input_file(path)
+    _check_compression(Path(path))
     try:
         fasta = _fasta(path)
         if not _index_fits(fasta):
@@ -330,8 +331,7 @@ def open_genome(path: str | Path) -> pyfaidx.Fasta:
             fasta = _fasta(path)
     except pyfaidx.UnsupportedCompressionFormat:
         raise SeqmodelsError(
-            f"{path}: compressed with plain gzip; genomes must be plain or bgzip "
-            "(bgzip -@4 genome.fa, or gunzip it)"
+            f"{path}: compressed in a way pyfaidx cannot read; genomes must be plain or bgzip"
         ) from None
     except (pyfaidx.FastaIndexingError, UnicodeDecodeError) as err:
         message = " ".join(str(err).split())
@@ -344,6 +344,22 @@ def open_genome(path: str | Path) -> pyfaidx.Fasta:
     if not len(fasta.keys()):
         raise SeqmodelsError(f"{path}: no sequences in the genome FASTA")
     return fasta
+
+
+def _check_compression(path: Path) -> None:
+    """pyfaidx reads plain and bgzip FASTA, and recognises bgzip by the ``.gz`` suffix."""
+    with open(path, "rb") as handle:
+        header = handle.read(18)
+    if header[:2] != GZIP_MAGIC:
+        return
+    bgzf = len(header) == 18 and header[3] & 4 and header[12:14] == b"BC"
+    if not bgzf:
+        raise SeqmodelsError(
+            f"{path}: compressed with plain gzip; genomes must be plain or bgzip "
+            "(gunzip it, then bgzip it)"
+        )
+    if not path.name.lower().endswith((".gz", ".bgz")):
+        raise SeqmodelsError(f"{path}: bgzip-compressed; name it .gz so that it is read so")
 
 
 def _fasta(path: str | Path) -> pyfaidx.Fasta:

@@ -136,7 +136,8 @@ def build_task(config: dict, datamodule: SequenceDataModule) -> SequenceTask:
     task_type = resolve_task_type(task_config["type"], train_targets)
     check_labels(sequences, task_type, config["data"], task_config)
     n_classes = _n_classes(task_type, task_config["n_classes"], sequences.targets)
-    _check_monitor(config["train"]["monitor"], task_type, sequences.task_names)
+    val_targets = sequences.targets[datamodule.splits["val"]]
+    _check_monitor(config["train"]["monitor"], task_type, sequences.task_names, val_targets)
     return SequenceTask(
         model=dict(config["model"]),
         task=task_type,
@@ -206,7 +207,9 @@ def check_labels(sequences: SequenceSet, task_type: str, data: dict, task: dict)
         raise SeqmodelsError(f"{source}: task {name} has no labels")
 
 
-def _check_monitor(monitor: str, task_type: str, task_names: list[str]) -> None:
+def _check_monitor(monitor: str, task_type: str, task_names: list[str], val: np.ndarray) -> None:
+    """The monitored metric must be logged for the task type and defined on the validation
+    labels ``val`` ``(N, T)`` (AUROC needs both classes, a correlation varying labels)."""
     metrics = METRICS[task_type]
     allowed = ["val/loss", *(f"val/mean/{m}" for m in metrics)]
     allowed += [f"val/{name}/{m}" for name in task_names for m in metrics]
@@ -216,6 +219,23 @@ def _check_monitor(monitor: str, task_type: str, task_names: list[str]) -> None:
             f"train.monitor: {monitor!r} is not logged for a {task_type} task; choose {shown}, "
             "or val/TASK/METRIC"
         )
+    _, name, metric = monitor.split("/") if monitor != "val/loss" else ("", "", "loss")
+    columns = val.T if name == "mean" else val.T[[task_names.index(name)]] if name else []
+    if metric in ("loss", "accuracy") or task_type == "multiclass":
+        return
+    if not any(_defined(metric, column[~np.isnan(column)]) for column in columns):
+        raise SeqmodelsError(
+            f"train.monitor: {monitor} is undefined on the validation split (its labels are "
+            "all one class, or constant): monitor val/loss, or hold out other sequences"
+        )
+
+
+def _defined(metric: str, labels: np.ndarray) -> bool:
+    if metric == "auprc":
+        return bool((labels == 1).any())
+    if metric == "auroc":
+        return bool((labels == 1).any() and (labels == 0).any())
+    return len(np.unique(labels)) > 1  # pearson, spearman, r2
 
 
 def _n_classes(task_type: str, n_classes, targets: np.ndarray) -> int | None:
