@@ -312,6 +312,14 @@ def random_bytes(seed: int, n: int = 4096) -> bytes:
 # ----- contents: edited copies of the shared inputs
 
 
+def crlf(text: str) -> str:
+    return text.replace("\n", "\r\n")
+
+
+def reverse_complement(seq: str) -> str:
+    return seq[::-1].translate(str.maketrans("ACGTacgt", "TGCAtgca"))
+
+
 def reads_text(change: Callable[[str], str]):
     return lambda data: change(data.fasta())
 
@@ -650,6 +658,7 @@ class FileCase:
     compress: bool = False
     setup: tuple[Setup, ...] = ()
     check: Check | None = None
+    name_file: bool = True  # the error must name the file
 
 
 def ok(role: str, name: str, content, commands: tuple[str, ...], **options) -> FileCase:
@@ -658,7 +667,6 @@ def ok(role: str, name: str, content, commands: tuple[str, ...], **options) -> F
 
 GENOME_READERS = ("inspect", "predict", "evaluate", "attribute", "train")
 F, L, B, G = "fasta", "labels", "bed", "genome"
-CRLF = lambda text: text.replace("\n", "\r\n")  # noqa: E731
 
 FASTA_CASES = [
     FileCase(F, "no header", reads_text(lambda t: "ACGT\n" + t), ("line 1",)),
@@ -677,17 +685,18 @@ FASTA_CASES = [
     FileCase(F, "an id past the chromosome end", reads_plus(("chr1:390-410", "A" * 20)),
              ("chr1:390-410",), commands=("attribute",)),
     FileCase(F, "an id on a chromosome the sizes lack", reads_plus(("chrZ:0-20", "A" * 20)),
-             ("chrZ",), commands=("attribute",)),
-    FileCase(F, "val_chroms, ids without coordinates", reads_all(rid=lambda i: "r" + i[3:]),
-             ("val_chroms",), commands=("train",), extra="--data.labels I/r.csv",
-             setup=(put("I/r.csv", labels_text(lambda t: re.sub(r"chr(\d)", r"r\1", t))),)),
-    ok(F, "CRLF line ends", reads_text(CRLF), ("inspect", "predict", "evaluate", "train")),
+             ("chrZ",), commands=("attribute",), name_file=False),
+    FileCase(F, "val_chroms, ids without coordinates",
+             lambda d: d.fasta([f"r{k}" for k in range(len(d.ids))]), ("val_chroms",),
+             commands=("train",), extra="--data.labels I/r.csv", name_file=False, setup=(put(
+             "I/r.csv", lambda d: d.labels_csv([f"r{k},{y}" for k, y in enumerate(d.labels)])),)),
+    ok(F, "CRLF line ends", reads_text(crlf), ("inspect", "predict", "evaluate", "train")),
     ok(F, "soft-masked bases", reads_all(seq=str.lower), ("inspect", "predict", "evaluate")),
     ok(F, "gzip", lambda d: d.fasta(), ("inspect", "predict", "evaluate", "train"),
        compress=True, file="reads.fa.gz"),
     ok(F, "getfasta -s ids chr1:0-20(-)",
        lambda d: d.fasta([f"{i}(-)" for i in d.ids], [reverse_complement(s) for s in d.seqs]),
-       ("inspect", "predict", "attribute")),
+       ("predict", "attribute")),
     ok(F, "lines wrapped at 7", lambda d: d.fasta(width=7), ("predict", "evaluate")),
     ok(F, "blank lines between records", reads_text(lambda t: t.replace("\n>", "\n\n\n>")),
        ("predict", "evaluate")),
@@ -729,7 +738,7 @@ LABEL_CASES = [
              commands=("train", "evaluate")),
     FileCase(L, "another task's column", labels_text(lambda t: t.replace("bound", "other")),
              commands=("evaluate",)),
-    ok(L, "CRLF line ends", labels_text(CRLF), ("inspect", "evaluate", "train")),
+    ok(L, "CRLF line ends", labels_text(crlf), ("inspect", "evaluate", "train")),
     ok(L, "missing labels (empty, NA)", labels_text(lambda t: t.replace("chr1:10-30,1", "chr1:"
        "10-30,").replace("chr1:20-40,0", "chr1:20-40,NA")), ("inspect", "evaluate", "train")),
 ]  # fmt: skip
@@ -749,7 +758,7 @@ BED_CASES = [
     FileCase(B, "rows with different column counts", bed_plus("chr1|20|40"), ("line 3",)),
     FileCase(B, "spaces instead of tabs", bed_text(lambda t: t.replace("\t", " "))),
     FileCase(B, "a .narrowPeak with 9 columns",
-             bed_plus("chr1|0|20|p1|0|.|5.0|3.0|2.0", header="", first=False),
+             bed_plus(*(f"{c}|0|20|p1|0|.|5.0|3.0|2.0" for c in CHROMS), header="", first=False),
              file="bad.narrowPeak"),
     FileCase(B, "a narrowPeak summit outside its peak",
              bed_plus("chr1|0|20|p1|0|.|5.0|3.0|2.0|500", header="", first=False), ("line 1",),
@@ -760,7 +769,7 @@ BED_CASES = [
     FileCase(B, "an infinite label", bed_plus("chr1|20|40|inf"), ("line 3",)),
     FileCase(B, "truncated gzip", lambda d: gzip.compress(d.bed().encode(), mtime=0)[:200],
              file="bad.bed.gz"),
-    ok(B, "CRLF line ends", bed_text(CRLF), ("inspect", "predict", "train")),
+    ok(B, "CRLF line ends", bed_text(crlf), ("inspect", "predict", "train")),
     ok(B, "gzip", lambda d: d.bed(), ("inspect", "predict", "attribute", "train"), compress=True,
        file="x.bed.gz"),
     ok(B, "unsorted", lambda d: d.bed(d.bed_rows()[::-1]), ("predict", "evaluate", "attribute")),
@@ -789,7 +798,7 @@ GENOME_CASES = [
              commands=GENOME_READERS),
     FileCase(G, "chr1 shorter than the BED says",
              genome_edit(lambda g: {**g, "chr1": g["chr1"][:100]}), commands=GENOME_READERS),
-    ok(G, "CRLF line ends", genome_text(CRLF), ("inspect", "predict")),
+    ok(G, "CRLF line ends", genome_text(crlf), ("inspect", "predict")),
     ok(G, "soft-masked", genome_edit(lambda g: {c: s.lower() for c, s in g.items()}),
        ("predict", "predict --tile")),
     ok(G, "bgzip", bgzip_genome, ("predict", "attribute"), file="g.fa.gz"),
@@ -865,10 +874,6 @@ FILE_CASES = [
 """Inputs with bad (or, ``ok``, odd but valid) content, fed to each command that reads them."""
 
 
-def reverse_complement(seq: str) -> str:
-    return seq[::-1].translate(str.maketrans("ACGTacgt", "TGCAtgca"))
-
-
 def file_cases() -> list[Case]:
     cases = []
     for spec in FILE_CASES:
@@ -885,7 +890,7 @@ def file_cases() -> list[Case]:
                     category,
                     f"{command}: {spec.name}",
                     f"{template.replace('X', path)} {spec.extra}".strip(),
-                    () if spec.ok else (file, *spec.names),
+                    () if spec.ok else ((file,) * spec.name_file + spec.names),
                     setup,
                     ok=spec.ok,
                     check=spec.check,
@@ -929,15 +934,16 @@ def choice_cases() -> list[Case]:
         ("attribute", "--format bogus", "--format"),
         ("attribute", "--baselines bogus", "--baselines"),
         ("inspect", "--alphabet klingon", "--alphabet"),
-        ("motifs", "--collection BOGUS", "BOGUS"),
-        ("motifs", "--tax-group martians", "martians"),
+        ("motifs, JASPAR", "--collection BOGUS", "BOGUS"),
+        ("motifs, JASPAR", "--tax-group martians", "martians"),
     ]
     table += [(c, f"--target {t}", "--target") for c in ("attribute", "motifs")
               for t in ("bogus", "99", "-1")]  # fmt: skip
     table += [(c, f"--device {d}", d.split(":")[0]) for c in CHECKPOINT_COMMANDS
               for d in ("bogus", "cuda:7")]  # fmt: skip
+    bases = {**BASE, "motifs, JASPAR": BASE["motifs"].replace("--database D/small.meme ", "")}
     return [
-        Case("choices", f"{command} {extra}", f"{BASE[command]} {extra}", (names,))
+        Case("choices", f"{command} {extra}", f"{bases[command]} {extra}", (names,))
         for command, extra, names in table
     ]
 
@@ -949,8 +955,8 @@ def combination_cases() -> list[Case]:
     table = []
     for c in CHECKPOINT_COMMANDS:
         table += [
-            (f"{c}: --fasta and --bed", f"{c} {ck} {fasta} {bed} {genome} {OUT[c]}",
-             ("--fasta", "--bed")),
+            (f"{c}: --fasta and --bed", f"{c} {ck} {fasta} {bed} {genome} {OUT[c]}"
+             + " --labels D/labels.csv" * (c == "evaluate"), ("--fasta", "--bed")),
             (f"{c}: no input", f"{c} {ck} {OUT[c]}", ("--fasta",)),
             (f"{c}: --bed without --genome", f"{c} {ck} {bed} {OUT[c]}", ("x.bed", "genome")),
             (f"{c}: a config override", f"{BASE[c]} --data.length 30", ("data.length",)),
@@ -1077,8 +1083,6 @@ CONFIG_VALUES: list[tuple[dict[str, str], str]] = [
     ({"data.val_chroms": "[chrX]"}, "val_chroms"),
     ({"data.val_chroms": "{a: 1}"}, "val_chroms"),
     ({"data.val_chroms": "[chr2]", "data.test_chroms": "[chr2]"}, "val_chroms"),
-    ({"data.val_chroms": "[chr1, chr2, chr3]", "data.test_chroms": "[]"}, "val_chroms"),
-    ({"data.val_chroms": "[]", "data.val_fraction": "0"}, "val_fraction"),
     ({"data.val_chroms": "[]", "data.test_chroms": "[]", "data.val_fraction": "0.6",
       "data.test_fraction": "0.6"}, "val_fraction"),
     ({"data.fatsa": "x.fa"}, "data.fatsa"),
@@ -1092,7 +1096,6 @@ CONFIG_VALUES: list[tuple[dict[str, str], str]] = [
     ({"optim.momentum": "0.9"}, "optim.momentum"),
     ({"model.filters": "[8, -8]"}, "model.filters"),
     ({"model.filters": "eight"}, "model.filters"),
-    ({"model.filters": "[]", "model.kernel_sizes": "[]"}, "filters"),
     ({"model.kernel_sizes": "[0]"}, "model.kernel_sizes"),
     ({"model.kernel_sizes": "[3, 3]"}, "kernel_sizes"),
     ({"model.dropout": "1.5"}, "model.dropout"),
@@ -1128,7 +1131,22 @@ CONFIG_VALUES: list[tuple[dict[str, str], str]] = [
 ]  # fmt: skip
 """Config values of the wrong type or out of range, and what the message must name; each is
 tried as its own YAML file and as dotted overrides."""
+SPLIT_VALUES: list[tuple[dict[str, str], str]] = [
+    ({"data.val_chroms": "[chr1, chr2, chr3]", "data.test_chroms": "[]"}, "val_chroms"),
+    ({"data.val_chroms": "[]", "data.val_fraction": "0"}, "val_fraction"),
+]
+"""Splits that leave nothing to train or validate on: bad for train, fine for inspect."""
 
+DUPLICATE_KEY = f"""data:
+  fasta: D/reads.fa
+  labels: D/labels.csv
+  length: 20
+  length: 30
+  val_chroms: [chr2]
+  test_chroms: [chr3]
+model: {TINY_MODEL}
+trainer: {TRAINER}
+""".replace("'", "").replace("False", "false")
 RAW_CONFIGS = [  # (name, YAML text, what the message must name, also for inspect and summary)
     ("a list", "- data\n- model\n", "bad.yaml", True),
     ("invalid YAML", "data: [1, 2\n", "bad.yaml", True),
@@ -1140,7 +1158,7 @@ RAW_CONFIGS = [  # (name, YAML text, what the message must name, also for inspec
     ("seed: -1", "seed: -1\n", "seed", False),
     ("seed: abc", "seed: abc\n", "seed", False),
     ("seed: true", "seed: true\n", "seed", False),
-    ("a duplicate key", "data:\n  length: 20\n  length: 30\n", "length", False),
+    ("a duplicate key", DUPLICATE_KEY, "length", False),
     ("a python/object tag", "data: !!python/object/apply:os.mkdir [I/PWNED]\n", "bad.yaml", True),
 ]
 ODD_CONFIGS = [  # (name, sections merged into the good config)
@@ -1158,15 +1176,15 @@ def config_cases() -> list[Case]:
     cases = []
     bases = {"inspect": "inspect --config D/good.yaml", "summary": BASE["summary"],
              "train": BASE["train"]}  # fmt: skip
-    for settings, names in CONFIG_VALUES:
+    for settings, names in CONFIG_VALUES + SPLIT_VALUES:
         shown = ", ".join(f"{k}: {v}" for k, v in settings.items())
         cases.append(Case("config values", f"train YAML: {shown}",
                           "train --config I/bad.yaml --out O/run", (names,),
                           (config_file("I/bad.yaml", settings),)))  # fmt: skip
         overrides = [token for k, v in settings.items() for token in (f"--{k}", v)]
         sections = {key.split(".")[0] for key in settings}
-        commands = ["train"] + [c for c, s in (("inspect", "data"), ("summary", "model"))
-                                if sections == {s}]  # fmt: skip
+        also = {"data": "inspect", "model": "summary"}.get(sections.pop(), "") * (not sections)
+        commands = ["train"] + ([also] if also and (settings, names) in CONFIG_VALUES else [])
         for command in commands:
             cases.append(Case("config values", f"{command} override: {shown}",
                               [*bases[command].split(), *overrides], (names,)))  # fmt: skip
@@ -1187,14 +1205,14 @@ def config_cases() -> list[Case]:
             )
         )
     bom = put("I/c.yaml", lambda d: "\ufeff" + d.config_text())
-    crlf = put("I/c.yaml", lambda d: d.config_text().replace("\n", "\r\n"))
+    crlf_config = put("I/c.yaml", lambda d: crlf(d.config_text()))
     cases += [
         Case("config values", "train override: --optim.lr=0.002",
              f"{BASE['train']} --optim.lr=0.002", ok=True),
         Case("config values", "train override: --data.val_chroms chr2 (a scalar)",
              f"{BASE['train']} --data.val_chroms chr2", ok=True),
         Case("config files", "train: CRLF line ends", "train --config I/c.yaml --out O/run",
-             setup=(crlf,), ok=True),
+             setup=(crlf_config,), ok=True),
         Case("config files", "train: a UTF-8 byte-order mark",
              "train --config I/c.yaml --out O/run", setup=(bom,), ok=True),
         Case("config files", "inspect: the BED config", "inspect --config D/bed.yaml", ok=True),
@@ -1347,8 +1365,8 @@ def process_cases() -> list[Case]:
     one = f"--checkpoint {CK} --fasta D/one.fa --devices 2"
     table = [  # (name, argv, what the error must name (none: must succeed), RLIMIT_FSIZE)
         ("predict --devices 2, one input", f"predict {one} --out O/p.tsv", (), None),
-        ("attribute --devices 2, one input", f"attribute {one} --method saliency --out O/a.bw",
-         (), None),
+        ("attribute --devices 2, one input", f"attribute {one} {SIZES} --method saliency "
+         "--out O/a.bw", (), None),
         ("predict --devices 2, 3 chunks", f"{BASE['predict']} --chunk-size 50 --devices 2", (),
          None),
         ("full disk: predict", f"predict {tile} --out O/p.tsv", ("p.tsv",), 4096),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pickle
 import warnings
-import zipfile
 from pathlib import Path
 
 import torch
@@ -43,7 +42,7 @@ def load_checkpoint(path: str | Path, *, map_location="cpu") -> dict:
             f"{path}: refused: not a checkpoint of tensors and plain values (torch's "
             f"weights_only loader: {' '.join(detail.split()) or _first_line(err)})"
         ) from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, UnicodeDecodeError) as err:
+    except Exception as err:  # untrusted bytes, the one broad catch: torch fails many ways
         raise SeqmodelsError(
             f"{path}: not a checkpoint torch can read ({_first_line(err)})"
         ) from None
@@ -69,7 +68,10 @@ def load_task(path: str | Path, *, map_location="cpu"):
     if "hyper_parameters" not in checkpoint or "state_dict" not in checkpoint:
         missing = "hyper-parameters" if "hyper_parameters" not in checkpoint else "weights"
         raise SeqmodelsError(f"{path}: not a seqmodels checkpoint (no {missing})")
-    hparams = dict(checkpoint["hyper_parameters"])
+    hparams = checkpoint["hyper_parameters"]
+    if not isinstance(hparams, dict):
+        raise SeqmodelsError(f"{path}: not a seqmodels checkpoint (hyper-parameters not a mapping)")
+    hparams = dict(hparams)
     if "seed" in hparams:  # written before 0.2, when the task called it seed
         hparams["random_state"] = hparams.pop("seed")
     hparams = check_arguments(SequenceTask, hparams, f"{path}: hyper-parameter")
@@ -77,6 +79,8 @@ def load_task(path: str | Path, *, map_location="cpu"):
         task = SequenceTask(**hparams)
     except TypeError as err:
         raise SeqmodelsError(f"{path}: hyper-parameters incomplete ({err})") from None
+    except SeqmodelsError as err:  # its model section names no registered model, …
+        raise SeqmodelsError(f"{path}: {err}") from None
     state = checkpoint["state_dict"]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise SeqmodelsError(f"{path}: its weights are not a state dict of tensors")

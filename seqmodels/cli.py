@@ -75,6 +75,23 @@ def positive_int(text: str) -> int:
     return value
 
 
+def device(text: str) -> str:
+    """A torch device this machine has: ``cpu``, ``cuda``, ``cuda:1``, …"""
+    import torch
+
+    try:
+        chosen = torch.device(text)
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(f"expected cpu, cuda or cuda:N, got {text!r}") from None
+    if chosen.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (chosen.index or 0) >= count:
+            raise argparse.ArgumentTypeError(f"{text}: this machine has {count} CUDA device(s)")
+    elif chosen.type != "cpu":
+        raise argparse.ArgumentTypeError(f"expected cpu, cuda or cuda:N, got {text!r}")
+    return text
+
+
 def fraction(text: str) -> float:
     """A number in (0, 1]."""
     try:
@@ -299,7 +316,9 @@ def _add_checkpoint_inputs(p: argparse.ArgumentParser) -> None:
         default=256,
         help="sequences (attribute: pairs, variants) per pass",
     )
-    p.add_argument("--device", help="cpu, cuda, cuda:1 … (default: CUDA when available)")
+    p.add_argument(
+        "--device", type=device, help="cpu, cuda, cuda:1 … (default: CUDA when available)"
+    )
 
 
 def _add_genome_scale(p: argparse.ArgumentParser, *, chunk_size: int) -> None:
@@ -375,7 +394,10 @@ def _data_config(args: argparse.Namespace, overrides: dict[str, str]) -> dict:
         if getattr(args, key) is not None:
             data[key] = getattr(args, key)
     if not (data["fasta"] or data["bed"]):
-        raise SeqmodelsError("no input: give --fasta (with --labels) or --bed with --genome")
+        named = f"{args.config} sets neither data.fasta nor data.bed: " if args.config else ""
+        raise SeqmodelsError(
+            f"no input: {named}give --fasta (with --labels) or --bed with --genome"
+        )
     return check_config(config)
 
 
@@ -612,6 +634,8 @@ def _resolve_target(target: str, names: list[str]) -> int:
 
 def format_metrics(metrics: dict[str, float]) -> str:
     """``{"task/metric": value}`` as a table: one row per task, one column per metric."""
+    if not metrics:
+        return "(no metrics)"
     rows: dict[str, dict[str, float]] = {}
     for key, value in metrics.items():
         task, _, metric = key.rpartition("/")
@@ -620,8 +644,9 @@ def format_metrics(metrics: dict[str, float]) -> str:
     width = max(map(len, rows)) + 2
     lines = [f"{'task':<{width}}" + "".join(f"{c:>10}" for c in columns)]
     for task, row in rows.items():
+        cells = (row.get(c) for c in columns)
         lines.append(
-            f"{task:<{width}}" + "".join(f"{row.get(c, float('nan')):>10.4f}" for c in columns)
+            f"{task:<{width}}" + "".join(f"{'–' if v is None else f'{v:.4f}':>10}" for v in cells)
         )
     return "\n".join(lines)
 

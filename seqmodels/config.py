@@ -31,6 +31,7 @@ from seqmodels.schema import (
     Probability,
     Range,
     check_arguments,
+    coerce,
 )
 
 
@@ -119,6 +120,34 @@ class TrainerConfig:
     gradient_clip_val: NonNegativeFloat | None = None
     log_every_n_steps: PositiveInt = 10
 
+
+Batches = PositiveInt | Annotated[float, Range(0, 1, open="low")] | None
+"""A number of batches, or a fraction of them."""
+TRAINER_TYPES: dict[str, Any] = {
+    "accumulate_grad_batches": PositiveInt,
+    "check_val_every_n_epoch": PositiveInt | None,
+    "num_sanity_val_steps": Annotated[int, Range(-1)] | None,
+    "limit_train_batches": Batches,
+    "limit_val_batches": Batches,
+    "limit_test_batches": Batches,
+    "limit_predict_batches": Batches,
+    "max_steps": Annotated[int, Range(-1)],
+    "min_epochs": NonNegativeInt | None,
+    "min_steps": NonNegativeInt | None,
+    "num_nodes": PositiveInt,
+    "enable_progress_bar": bool | None,
+    "enable_model_summary": bool | None,
+    "deterministic": bool | Literal["warn"] | None,
+    "benchmark": bool | None,
+    "strategy": str,
+    "gradient_clip_algorithm": Literal["norm", "value"] | None,
+    "overfit_batches": NonNegativeInt | Annotated[float, Range(0, 1, open="high")],
+    "sync_batchnorm": bool,
+    "detect_anomaly": bool,
+    "fast_dev_run": bool | PositiveInt,
+    "reload_dataloaders_every_n_epochs": NonNegativeInt,
+}
+"""Types of the other ``Trainer`` arguments most often given; checked when they are."""
 
 SECTIONS = {
     "data": DataConfig,
@@ -258,7 +287,23 @@ def parse_value(text: str) -> Any:
 
 
 class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader with YAML 1.2 floats: ``1e-3`` and ``1E5`` are numbers."""
+    """PyYAML's safe loader with YAML 1.2 floats (``1e-3`` and ``1E5`` are numbers), where a
+    key given twice in one mapping is an error, not the last one silently winning."""
+
+
+def _mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} given twice", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
 _Loader.add_implicit_resolver(
@@ -311,10 +356,12 @@ def _check_trainer(values: dict) -> dict:
     given = check_arguments(
         TrainerConfig, {k: v for k, v in values.items() if k in typed}, "trainer"
     )
-    return {
-        **dataclasses.asdict(TrainerConfig(**given)),
-        **{k: v for k, v in values.items() if k not in typed},
+    passed_on = {
+        k: coerce(v, TRAINER_TYPES[k], f"trainer.{k}") if k in TRAINER_TYPES else v
+        for k, v in values.items()
+        if k not in typed
     }
+    return {**dataclasses.asdict(TrainerConfig(**given)), **passed_on}
 
 
 def _check_model(values: dict) -> dict:

@@ -3,6 +3,8 @@ the metrics and the optimiser."""
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 import numpy as np
 import pytorch_lightning as pl
 import torch
@@ -13,6 +15,7 @@ from seqmodels.encoding import reverse_complement
 from seqmodels.errors import SeqmodelsError
 from seqmodels.metrics import task_metrics
 from seqmodels.models import build_model
+from seqmodels.schema import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, Range
 
 
 class SequenceTask(pl.LightningModule):
@@ -60,21 +63,21 @@ class SequenceTask(pl.LightningModule):
         self,
         *,
         model: dict,
-        task: str,
+        task: Literal["binary", "multilabel", "multiclass", "regression"],
         task_names: list[str],
-        n_classes: int | None = None,
-        alphabet: str = "dna",
-        length: int,
-        unknown: str = "error",
+        n_classes: Annotated[int, Range(2)] | None = None,
+        alphabet: Literal["dna", "rna", "protein"] = "dna",
+        length: PositiveInt,
+        unknown: Literal["error", "zero", "uniform"] = "error",
         stranded: bool = False,
-        pos_weight: list[float] | None = None,
-        regression_loss: str = "mse",
-        lr: float = 1e-3,
-        weight_decay: float = 0.0,
-        scheduler: str = "plateau",
-        max_epochs: int = 20,
+        pos_weight: list[PositiveFloat] | None = None,
+        regression_loss: Literal["mse", "poisson", "huber"] = "mse",
+        lr: PositiveFloat = 1e-3,
+        weight_decay: NonNegativeFloat = 0.0,
+        scheduler: Literal["plateau", "cosine", "none"] = "plateau",
+        max_epochs: PositiveInt = 20,
         rc_average: bool = False,
-        random_state: int = 0,
+        random_state: NonNegativeInt = 0,
         version: str = "",
     ):
         super().__init__()

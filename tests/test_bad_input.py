@@ -4,7 +4,6 @@ matrix of several hundred such inputs; these are the cases each kind of problem 
 
 import gzip
 import json
-import os
 import pickle
 
 import numpy as np
@@ -287,7 +286,7 @@ def checkpoint_variants(tmp_path, good):
     state = torch.load(good, weights_only=True)
     variants = {
         "truncated": good.read_bytes()[:500],
-        "random bytes": os.urandom(2000),
+        "random bytes": np.random.default_rng(0).bytes(2000),
         "a text file": b"model: cnn\n",
         "empty": b"",
     }
@@ -490,3 +489,22 @@ def test_evaluate_writes_undefined_metrics_as_json_null(tiny_run, tmp_path):
     text = (tmp_path / "m.json").read_text()
     assert "NaN" not in text and json.loads(text)["bound/auroc"] is None
     assert json.loads(text)["bound/accuracy"] is not None
+
+
+def test_the_quick_bad_input_matrix_is_all_handled():
+    """``scripts/bad_inputs.py --quick``: about sixty bad inputs across every command."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).parents[1] / "scripts" / "bad_inputs.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--quick"], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    handled = re.search(r"Bad inputs handled: (\d+) of (\d+)", done.stdout)
+    odd = re.search(r"Valid-but-odd inputs that succeeded: (\d+) of (\d+)", done.stdout)
+    assert handled and odd, done.stdout[-2000:]
+    assert handled[1] == handled[2] and int(handled[2]) >= 40, done.stdout[-3000:]
+    assert odd[1] == odd[2], done.stdout[-3000:]

@@ -62,7 +62,7 @@ def class_activation_map(
     SeqmodelsError
         If the model does not end in global average pooling followed by one linear layer.
     """
-    linear = _final_linear(model)
+    linear = check_cam_model(model)
     device = default_device(device)
     maps = []
     with model_on(model, device):
@@ -78,7 +78,7 @@ def class_activation_map(
     return torch.cat(maps)
 
 
-def _final_linear(model: nn.Module) -> nn.Linear:
+def check_cam_model(model: nn.Module) -> nn.Linear:
     """The linear layer of a ``[AdaptiveAvgPool1d(1), Flatten, Linear]`` head, or an error."""
     head = getattr(model, "head", None)
     layers = list(head) if isinstance(head, nn.Sequential) else []
@@ -91,7 +91,7 @@ def _final_linear(model: nn.Module) -> nn.Linear:
     )
     if not fits:
         raise SeqmodelsError(
-            "class activation maps need a trunk followed by global average pooling and one "
-            "linear layer; train with model.global_pool: avg and model.dense: []"
+            "--method cam: class activation maps need a trunk followed by global average "
+            "pooling and one linear layer; train with model.global_pool: avg and model.dense: []"
         )
     return layers[2]

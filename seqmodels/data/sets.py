@@ -63,6 +63,10 @@ class SequenceSet:
     strand : numpy.ndarray or None, shape (N,)
         ``-`` where column 0 of ``codes`` is the window's rightmost base (a minus-strand
         record, reverse-complemented), else ``+`` or ``.``.
+    end : numpy.ndarray or None, shape (N,)
+        Genome end of each record's own bases (FASTA ids), to check them against a genome.
+    source : str
+        The input file(s), for messages.
     """
 
     ids: list[str]
@@ -73,6 +77,8 @@ class SequenceSet:
     chrom: np.ndarray | None = None
     start: np.ndarray | None = None
     strand: np.ndarray | None = None
+    end: np.ndarray | None = None
+    source: str = ""
 
     def __post_init__(self):
         if self.chrom is not None and self.strand is None:
@@ -108,6 +114,7 @@ class SequenceSet:
             chrom=pick(self.chrom),
             start=pick(self.start),
             strand=pick(self.strand),
+            end=pick(self.end),
         )
 
 
@@ -174,6 +181,8 @@ def encode_records(
         records.chrom,
         start,
         records.strand,
+        records.end,
+        records.source,
     )
 
 

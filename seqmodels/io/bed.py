@@ -193,6 +193,13 @@ def read_bed(path: str | Path) -> Intervals:
     summit = None
     if "peak" in names:
         summit = _integers(table[names.index("peak")], path, line, "summit (peak)")
+        outside = summit >= end - start
+        if outside.any():
+            row = int(np.argmax(outside))
+            raise SeqmodelsError(
+                f"{path}: line {line[row]}: summit offset {summit[row]} lies outside the "
+                f"{end[row] - start[row]}-bp peak"
+            )
         summit = np.where(summit >= 0, summit, (end - start) // 2)
     fields = STANDARD_COLUMNS | ({"score"} if "strand" in names else frozenset())
     label_columns = [i for i, name in enumerate(names) if name.lower() not in fields]
@@ -396,18 +403,16 @@ def _column_names(table: pd.DataFrame, header: list[str], path: Path) -> list[st
         names = ["chrom", "start", "end", *header[3:]]
         return [("peak" if name.lower() == "summit" else name) for name in names]
 
-    def all_in(column: int, values) -> bool:
-        return bool(table[column].isin(values).all())
-
-    narrowpeak = "narrowpeak" in path.name.lower()
-    if n >= 6 and all_in(5, STRANDS):
-        if n == 10 and (narrowpeak or _all_integers(table[9])):
+    if "narrowpeak" in path.name.lower() and (n != 10 or not _strands(table[5])):
+        raise SeqmodelsError(
+            f"{path}: a narrowPeak has 10 columns, the sixth the strand; this has {n}"
+        )
+    if n >= 6 and _strands(table[5]):
+        if n == 10 and _all_integers(table[9]):
             return ["chrom", "start", "end", *NARROWPEAK]
         if n == 12 and _all_integers(table[9]):
             return ["chrom", "start", "end", *BED12]
         return ["chrom", "start", "end", "name", "score", "strand", *_labels(7, n)]
-    if narrowpeak:
-        raise SeqmodelsError(f"{path}: a narrowPeak has 10 columns with the strand sixth")
     if n >= 4 and not pd.to_numeric(table[3], errors="coerce").notna().any():
         return ["chrom", "start", "end", "name", *_labels(5, n)]
     return ["chrom", "start", "end", *_labels(4, n)]
@@ -416,6 +421,13 @@ def _column_names(table: pd.DataFrame, header: list[str], path: Path) -> list[st
 def _labels(first: int, n: int) -> list[str]:
     """``label1``, ``label2``, … for columns ``first`` … ``n`` (1-based)."""
     return [f"label{i}" for i in range(1, n - first + 2)]
+
+
+def _strands(column: pd.Series) -> bool:
+    """Whether a column holds strands: no numbers, and ``+``, ``-`` or ``.`` among its cells
+    (a stray ``*`` is then reported as a bad strand, not taken for a label)."""
+    numeric = pd.to_numeric(column, errors="coerce").notna().any()
+    return not numeric and bool(column.isin(STRANDS).any())
 
 
 def _all_integers(column: pd.Series) -> bool:

@@ -102,6 +102,12 @@ def read_meme(path: str | Path, *, alphabet: str | None = None) -> list[Motif]:
                 raise SeqmodelsError(f"{path}: line {i + 1}: motif {name}: bad matrix") from None
             if probs.ndim != 2 or probs.shape[1] != width or width == 0:
                 raise SeqmodelsError(f"{path}: motif {name}: expected {width} rows of numbers")
+            sums = probs.sum(axis=0)
+            if not np.isfinite(probs).all() or (probs < 0).any() or (abs(sums - 1) > 0.02).any():
+                raise SeqmodelsError(
+                    f"{path}: line {i + 1}: motif {name}: rows must be probabilities (≥ 0, "
+                    "summing to 1)"
+                )
             if alphabet is not None and probs.shape[0] != len(alphabet):
                 raise SeqmodelsError(
                     f"{path}: motif {name} has {probs.shape[0]} letters per position, but the "

@@ -15,7 +15,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 
 def read_text(path: str | Path, what: str = "text") -> str:
-    """The whole file as text, newlines normalised (CRLF read as LF).
+    """The whole file as text, newlines normalised (CRLF read as LF), a byte-order mark dropped.
 
     Parameters
     ----------
@@ -33,7 +33,7 @@ def read_text(path: str | Path, what: str = "text") -> str:
         with open(path, "rb") as handle:
             compressed = handle.read(2) == GZIP_MAGIC
         opener = gzip.open if compressed else open
-        with opener(path, "rt", encoding="utf-8", newline=None) as handle:
+        with opener(path, "rt", encoding="utf-8-sig", newline=None) as handle:
             text = handle.read()
     except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, zlib.error):
         raise SeqmodelsError(f"{path}: not a {what} file (it is not text)") from None

@@ -38,7 +38,7 @@ def build_model(name: str, *, alphabet_size: int, n_outputs: int, **args) -> nn.
 
 def check_model_arguments(name: str, args: dict) -> dict:
     """``args`` checked against the constructor of model ``name`` (lists become tuples)."""
-    if name not in MODELS:
+    if not isinstance(name, str) or name not in MODELS:
         raise SeqmodelsError(
             f"model.name: unknown model {name!r}; choose one of {', '.join(MODELS)}"
         )

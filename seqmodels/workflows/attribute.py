@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from seqmodels.attribution.cam import class_activation_map
+from seqmodels.attribution.cam import check_cam_model, class_activation_map
 from seqmodels.attribution.core import attribute, importance_track
 from seqmodels.data.sets import SequenceSet
 from seqmodels.data.stream import IntervalSet
@@ -43,6 +43,17 @@ def track_coordinates(
             f"{source or 'chromosome sizes'}: {len(missing)} chromosome(s) of the input "
             f"missing: {shown}"
         )
+    end = getattr(sequences, "end", None)  # FASTA records: their ids' ends
+    if end is not None:
+        size = np.array([chrom_sizes[c] for c in sequences.chrom])
+        beyond = end > size
+        if beyond.any():
+            i = int(np.argmax(beyond))
+            raise SeqmodelsError(
+                f"{sequences.source}: record {sequences.ids[i]} runs past the end of "
+                f"{sequences.chrom[i]} ({size[i]:,} bp in {source or 'the chromosome sizes'}): "
+                "another genome build?"
+            )
     return sequences.chrom, sequences.start, sequences.strand, chrom_sizes
 
 
@@ -79,7 +90,9 @@ def export_attributions(
     alphabet = sequences.alphabet
     method = options.get("method")
     if fmt == "npz" and method == "cam":
-        raise SeqmodelsError("a class activation map is a track: write .bw or .bedGraph")
+        raise SeqmodelsError(f"{path}: --method cam writes a track: give a .bw or .bedGraph")
+    if method == "cam":
+        check_cam_model(model)
     if fmt == "npz":
         order = np.arange(len(sequences))
     else:  # genome order, so that the writer streams

@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import numpy as np
+
 from seqmodels.alphabets import get_alphabet
 from seqmodels.data.sets import Records, SequenceSet, encode_records, read_records
 from seqmodels.data.splits import split_indices
@@ -138,3 +140,35 @@ def _check_genome_input(alphabet: str, bed) -> None:
         raise SeqmodelsError(
             f"{bed}: a protein model reads FASTA; genome intervals and tiles hold DNA"
         )
+
+
+def check_labels(
+    sequences: SequenceSet, task_type: str, *, n_classes=None, regression_loss="mse"
+) -> None:
+    """Every label must mean something for the task type: 0/1 for classification, class
+    indices for multiclass, finite values (non-negative counts for Poisson) for regression;
+    and every task needs a label."""
+    targets = sequences.targets
+    if task_type in ("binary", "multilabel"):
+        wrong, rule = ~np.isin(targets, (0, 1)) & ~np.isnan(targets), "is not 0 or 1"
+    elif task_type == "multiclass":
+        wrong = ~np.isnan(targets) & ((targets < 0) | (targets != np.round(targets)))
+        rule = "is not a class index (0, 1, 2, …)"
+        if n_classes:
+            wrong |= targets >= n_classes
+            rule = f"is not a class index 0–{n_classes - 1} (task.n_classes)"
+    elif regression_loss == "poisson":
+        wrong, rule = targets < 0, "is negative (a Poisson loss takes counts)"
+    else:
+        wrong, rule = np.isinf(targets), "is not finite"
+    if wrong.any():
+        row, column = np.argwhere(wrong)[0]
+        raise SeqmodelsError(
+            f"{sequences.source}: record {sequences.ids[row]}: task "
+            f"{sequences.task_names[column]}: label {targets[row, column]:g} {rule} "
+            f"(task type {task_type})"
+        )
+    empty = np.isnan(targets).all(axis=0)
+    if empty.any():
+        name = sequences.task_names[int(np.argmax(empty))]
+        raise SeqmodelsError(f"{sequences.source}: task {name} has no labels")

@@ -17,6 +17,7 @@ from seqmodels.errors import SeqmodelsError
 from seqmodels.io.atomic import atomic_write
 from seqmodels.io.jsonfile import write_json
 from seqmodels.metrics import task_metrics
+from seqmodels.workflows.inputs import check_labels
 from seqmodels.workflows.sharding import chunk_indices, map_chunks
 
 TABLE_FORMATS = {".tsv": "\t", ".txt": "\t", ".csv": ","}
@@ -97,12 +98,15 @@ def evaluate(task, sequences: SequenceSet, **options) -> dict[str, float]:
     ``options`` go to :func:`predict`. Predictions that are not finite, or the same for every
     sequence, are an error: their metrics would look like chance, not like a broken model.
     """
-    expected = list(task.hparams.task_names)
+    hp = task.hparams
+    expected = list(hp.task_names)
     if sequences.targets is None or sequences.task_names != expected:
         found = ", ".join(sequences.task_names) or "none"
         raise SeqmodelsError(
-            f"evaluation needs the label columns {', '.join(expected)} (found: {found})"
+            f"{sequences.source}: evaluation needs the label columns {', '.join(expected)} "
+            f"(found: {found})"
         )
+    check_labels(sequences, hp.task, n_classes=hp.n_classes, regression_loss=hp.regression_loss)
     predictions = predict(task, sequences, **options)
     _check_finite(predictions, sequences.ids)
     constant = (predictions == predictions[:1]).all(axis=0) if len(predictions) > 1 else []

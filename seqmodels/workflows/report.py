@@ -72,7 +72,7 @@ def _best_matches(matches: pd.DataFrame) -> pd.DataFrame:
     """One row per query: its best match, with the names of the next ones as ``also``."""
     others = matches[matches["rank"] > 1].groupby("query", sort=False)["target_name"]
     best = best_matches(matches)
-    best["also"] = others.agg(lambda names: ", ".join(dict.fromkeys(names)))
+    best["also"] = others.agg(lambda names: ", ".join(dict.fromkeys(map(str, names.dropna()))))
     return best.reset_index().fillna({"also": ""})
 
 

@@ -22,16 +22,15 @@ import pytorch_lightning as pl
 from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint
 from pytorch_lightning.utilities.exceptions import MisconfigurationException
 
-from seqmodels.checkpoint import SafeCheckpointIO
+from seqmodels.checkpoint import SafeCheckpointIO, load_checkpoint
 from seqmodels.config import check_config, differences, load_config, save_config
 from seqmodels.data.module import SequenceDataModule
-from seqmodels.data.sets import SequenceSet
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.atomic import atomic_write, check_output_directory
 from seqmodels.io.jsonfile import write_json
 from seqmodels.metrics import METRICS
 from seqmodels.task import SequenceTask
-from seqmodels.workflows.inputs import encode_and_split, read_config_records
+from seqmodels.workflows.inputs import check_labels, encode_and_split, read_config_records
 
 log = logging.getLogger("seqmodels")
 
@@ -66,6 +65,8 @@ def train(config: dict, out_dir: str | Path, *, resume: bool = False) -> dict[st
     pl.seed_everything(config["seed"], workers=True, verbose=False)
     datamodule = datamodule_from_config(config)
     task = build_task(config, datamodule)
+    if resume:
+        _check_fits(task, last)
     trainer = _trainer(config, out_dir)
     existed = {name for name in RUN_FILES if (out_dir / name).exists()}
     try:
@@ -98,16 +99,30 @@ def train_from_files(
         if not saved.is_file():
             raise SeqmodelsError(f"{out_dir}: nothing to resume (no config.yaml)")
         config_path = saved
-    return train(load_config(config_path, overrides), out_dir, resume=resume)
+    config = load_config(config_path, overrides)
+    require_data(config, source=str(config_path))
+    return train(config, out_dir, resume=resume)
+
+
+def require_data(config: dict, *, source: str = "config") -> None:
+    """A configuration to train from must name its data."""
+    if not (config["data"]["fasta"] or config["data"]["bed"]):
+        raise SeqmodelsError(
+            f"{source}: no data: set data.fasta (with data.labels) or data.bed (with data.genome)"
+        )
 
 
 def datamodule_from_config(config: dict) -> SequenceDataModule:
     """The :class:`SequenceDataModule` a checked configuration describes."""
     data = config["data"]
+    require_data(config)
     records = read_config_records(data)
     sequences, splits = encode_and_split(records, data, random_state=config["seed"])
     if not len(splits["train"]):
-        raise SeqmodelsError(f"{records.source}: the training split is empty")
+        raise SeqmodelsError(
+            f"{records.source}: the training split is empty: data.val_chroms and "
+            "data.test_chroms (or the fractions) hold every sequence"
+        )
     if not len(splits["val"]):
         raise SeqmodelsError(
             f"{records.source}: the validation split is empty (set data.val_chroms or a "
@@ -134,7 +149,12 @@ def build_task(config: dict, datamodule: SequenceDataModule) -> SequenceTask:
     task_config, optim = config["task"], config["optim"]
     train_targets = sequences.targets[datamodule.splits["train"]]
     task_type = resolve_task_type(task_config["type"], train_targets)
-    check_labels(sequences, task_type, config["data"], task_config)
+    check_labels(
+        sequences,
+        task_type,
+        n_classes=task_config["n_classes"],
+        regression_loss=task_config["regression_loss"],
+    )
     n_classes = _n_classes(task_type, task_config["n_classes"], sequences.targets)
     val_targets = sequences.targets[datamodule.splits["val"]]
     _check_monitor(config["train"]["monitor"], task_type, sequences.task_names, val_targets)
@@ -175,36 +195,6 @@ def resolve_task_type(task_type: str, targets: np.ndarray) -> str:
     if task_type == "multiclass" and targets.shape[1] != 1:
         raise SeqmodelsError("task.type multiclass takes one label column of class indices")
     return task_type
-
-
-def check_labels(sequences: SequenceSet, task_type: str, data: dict, task: dict) -> None:
-    """Every label must mean something for the task type: 0/1 for classification, class
-    indices for multiclass, finite values (non-negative counts for Poisson) for regression.
-    Each task needs a label in the training data."""
-    source = data["labels"] or data["bed"] or "labels"
-    targets = sequences.targets
-    if task_type in ("binary", "multilabel"):
-        wrong, rule = ~np.isin(targets, (0, 1)) & ~np.isnan(targets), "is not 0 or 1"
-    elif task_type == "multiclass":
-        wrong = ~np.isnan(targets) & ((targets < 0) | (targets != np.round(targets)))
-        rule = "is not a class index (0, 1, 2, …)"
-        if task["n_classes"]:
-            wrong |= targets >= task["n_classes"]
-            rule = f"is not a class index 0–{task['n_classes'] - 1} (task.n_classes)"
-    elif task["regression_loss"] == "poisson":
-        wrong, rule = targets < 0, "is negative (a Poisson loss takes counts)"
-    else:
-        wrong, rule = np.isinf(targets), "is not finite"
-    if wrong.any():
-        row, column = np.argwhere(wrong)[0]
-        raise SeqmodelsError(
-            f"{source}: record {sequences.ids[row]}: task {sequences.task_names[column]}: "
-            f"label {targets[row, column]:g} {rule} (task.type {task_type})"
-        )
-    empty = np.isnan(targets).all(axis=0)
-    if empty.any():
-        name = sequences.task_names[int(np.argmax(empty))]
-        raise SeqmodelsError(f"{source}: task {name} has no labels")
 
 
 def _check_monitor(monitor: str, task_type: str, task_names: list[str], val: np.ndarray) -> None:
@@ -299,6 +289,18 @@ def _check_resumable(config: dict, out_dir: Path) -> None:
             f"{', '.join(changed[:4])} differ; resume without --config or overrides, or "
             "train into another --out"
         )
+
+
+def _check_fits(task: SequenceTask, checkpoint: Path) -> None:
+    """The checkpoint to resume from must hold weights of this run's model."""
+    try:
+        task.load_state_dict(load_checkpoint(checkpoint)["state_dict"])
+    except (KeyError, RuntimeError) as err:
+        problem = next((line.strip() for line in str(err).splitlines() if "size" in line), err)
+        raise SeqmodelsError(
+            f"{checkpoint}: does not hold this run's model ({problem}); was it copied from "
+            "another run?"
+        ) from None
 
 
 def _remove_unfinished_run(out_dir: Path, *, keep: set[str]) -> None:
