@@ -33,6 +33,8 @@ class Records:
     chrom, start, end, strand : numpy.ndarray or None, shape (N,)
         Genome interval of each record and the strand its sequence reads (``+``, ``-`` or
         ``.``), when known (BED input or ``chr:start-end`` ids).
+    placed : bool
+        The coordinates were checked against the genome they were read from (BED input).
     """
 
     ids: list[str]
@@ -44,6 +46,7 @@ class Records:
     start: np.ndarray | None = None
     end: np.ndarray | None = None
     strand: np.ndarray | None = None
+    placed: bool = False
 
 
 @dataclass
@@ -64,7 +67,8 @@ class SequenceSet:
         ``-`` where column 0 of ``codes`` is the window's rightmost base (a minus-strand
         record, reverse-complemented), else ``+`` or ``.``.
     end : numpy.ndarray or None, shape (N,)
-        Genome end of each record's own bases (FASTA ids), to check them against a genome.
+        Genome end of each record's own bases, where they come from FASTA ids and so are yet
+        to be checked against a genome.
     source : str
         The input file(s), for messages.
     """
@@ -181,7 +185,7 @@ def encode_records(
         records.chrom,
         start,
         records.strand,
-        records.end,
+        None if records.placed else records.end,
         records.source,
     )
 
@@ -248,4 +252,5 @@ def _read_bed_records(bed, genome, length, out_of_bounds, stranded) -> Records:
         start=intervals.start,
         end=intervals.end,
         strand=intervals.strand,
+        placed=True,
     )
