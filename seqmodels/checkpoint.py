@@ -3,6 +3,7 @@ checked before use (hyper-parameters against the task's signature, weights again
 
 from __future__ import annotations
 
+import inspect
 import pickle
 import warnings
 from pathlib import Path
@@ -51,6 +52,26 @@ def load_checkpoint(path: str | Path, *, map_location="cpu") -> dict:
     return checkpoint
 
 
+LEGACY_MODEL_DEFAULTS = {
+    "cnn": {"filters": [128, 128, 128], "kernel_sizes": [15, 5, 5], "dense": [64]},
+    "dilated": {"dense": [64], "scanner_skip": False},
+    "lstm": {"dense": [64], "scanner_skip": False},
+}
+"""Model defaults before 0.2. Checkpoints since record every model argument; older ones
+recorded only the config's, and were trained with these defaults for the rest."""
+
+
+def _with_legacy_defaults(model: dict) -> dict:
+    from seqmodels.models import MODELS
+
+    name = model.get("name")
+    if name not in MODELS:
+        return model
+    taken = inspect.signature(MODELS[name]).parameters
+    complete = all(p in model for p in taken if p not in ("alphabet_size", "n_outputs"))
+    return model if complete else {**LEGACY_MODEL_DEFAULTS[name], **model}
+
+
 def load_task(path: str | Path, *, map_location="cpu"):
     """Rebuild the trained :class:`~seqmodels.task.SequenceTask` from a checkpoint alone.
 
@@ -74,6 +95,8 @@ def load_task(path: str | Path, *, map_location="cpu"):
     hparams = dict(hparams)
     if "seed" in hparams:  # written before 0.2, when the task called it seed
         hparams["random_state"] = hparams.pop("seed")
+    if isinstance(hparams.get("model"), dict):
+        hparams["model"] = _with_legacy_defaults(hparams["model"])
     hparams = check_arguments(SequenceTask, hparams, f"{path}: hyper-parameter")
     try:
         task = SequenceTask(**hparams)

@@ -421,8 +421,7 @@ def _run_summary(args: argparse.Namespace, overrides: dict[str, str]) -> int:
 
     config = load_config(args.config, overrides)
     data, model = config["data"], dict(config["model"])
-    if not data["length"]:
-        raise SeqmodelsError(f"{args.config}: data.length is needed for a summary")
+    length = data["length"] or _data_length(data)
     n_outputs = args.n_outputs or (
         len(read_labels(data["labels"]).columns) if data["labels"] else 1
     )
@@ -430,9 +429,20 @@ def _run_summary(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     network = build_model(
         model.pop("name"), alphabet_size=alphabet.size, n_outputs=n_outputs, **model
     )
-    print(f"{type(network).__name__} on {alphabet.name} input of length {data['length']}")
-    print(summarize(network, alphabet.size, data["length"]))
+    print(f"{type(network).__name__} on {alphabet.name} input of length {length}")
+    print(summarize(network, alphabet.size, length))
     return 0
+
+
+def _data_length(data: dict) -> int:
+    """The length the configured data encodes to when ``data.length`` is not set."""
+    from seqmodels.data.sets import encode_records
+    from seqmodels.workflows.inputs import read_config_records
+
+    if not (data["fasta"] or data["bed"]):
+        raise SeqmodelsError("summary needs data.length, or data to read it from")
+    records = read_config_records(data)
+    return encode_records(records, data["alphabet"], unknown=data["unknown"]).length
 
 
 def _run_train(args: argparse.Namespace, overrides: dict[str, str]) -> int:

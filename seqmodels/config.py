@@ -67,8 +67,8 @@ class DataConfig:
     val_fraction: Probability = 0.1
     test_fraction: Probability = 0.1
     batch_size: PositiveInt = 64
-    reverse_complement: bool = False
-    max_shift: NonNegativeInt = 0
+    reverse_complement: bool | Literal["auto"] = "auto"
+    max_shift: NonNegativeInt | Literal["auto"] = "auto"
     num_workers: NonNegativeInt = 0
 
 
@@ -87,18 +87,18 @@ class TaskConfig:
 class OptimConfig:
     """AdamW and its learning-rate schedule."""
 
-    lr: PositiveFloat = 1e-3
+    lr: PositiveFloat = 3e-3
     weight_decay: NonNegativeFloat = 1e-4
-    scheduler: Literal["plateau", "cosine", "none"] = "plateau"
+    scheduler: Literal["warmup_cosine", "cosine", "plateau", "none"] = "warmup_cosine"
 
 
 @dataclass
 class TrainConfig:
     """Checkpoint selection and early stopping."""
 
-    monitor: str = "val/loss"
-    mode: Literal["min", "max"] = "min"
-    patience: NonNegativeInt = 5
+    monitor: str = "auto"
+    mode: Literal["auto", "min", "max"] = "auto"
+    patience: NonNegativeInt = 10
 
 
 PRECISIONS = (
@@ -113,7 +113,7 @@ class TrainerConfig:
     """The Lightning ``Trainer`` arguments seqmodels types itself; any other ``Trainer``
     argument is passed on as given (Lightning checks it)."""
 
-    max_epochs: PositiveInt = 20
+    max_epochs: PositiveInt = 50
     accelerator: Literal[ACCELERATORS] = "auto"  # type: ignore[valid-type]
     devices: PositiveInt | Literal["auto"] | list[NonNegativeInt] = 1
     precision: Literal[PRECISIONS] = "32-true"  # type: ignore[valid-type]

@@ -47,9 +47,12 @@ class SequenceTask(pl.LightningModule):
         beyond.
     lr, weight_decay : float
         AdamW settings.
-    scheduler : {"plateau", "cosine", "none"}
+    scheduler : {"warmup_cosine", "cosine", "plateau", "none"}
+        ``warmup_cosine`` raises the learning rate linearly over the first epoch's steps, then
+        lowers it along a cosine to zero at ``max_epochs``, step by step; ``cosine`` does the
+        latter per epoch without warm-up; ``plateau`` halves it when the validation loss stalls.
     max_epochs : int
-        Horizon of the cosine schedule.
+        Horizon of the cosine schedules.
     rc_average : bool
         Average predictions over each sequence and its reverse complement at evaluation.
     random_state : int
@@ -72,10 +75,10 @@ class SequenceTask(pl.LightningModule):
         stranded: bool = False,
         pos_weight: list[PositiveFloat] | None = None,
         regression_loss: Literal["mse", "poisson", "huber"] = "mse",
-        lr: PositiveFloat = 1e-3,
+        lr: PositiveFloat = 3e-3,
         weight_decay: NonNegativeFloat = 0.0,
-        scheduler: Literal["plateau", "cosine", "none"] = "plateau",
-        max_epochs: PositiveInt = 20,
+        scheduler: Literal["warmup_cosine", "cosine", "plateau", "none"] = "warmup_cosine",
+        max_epochs: PositiveInt = 50,
         rc_average: bool = False,
         random_state: NonNegativeInt = 0,
         version: str = "",
@@ -207,7 +210,26 @@ class SequenceTask(pl.LightningModule):
                 optimizer, T_max=max(self.hparams.max_epochs, 1)
             )
             return {"optimizer": optimizer, "lr_scheduler": scheduler}
+        if self.hparams.scheduler == "warmup_cosine":
+            total = max(int(self.trainer.estimated_stepping_batches), 1)
+            warmup = max(total // self.hparams.max_epochs, 1)
+            scheduler = torch.optim.lr_scheduler.LambdaLR(
+                optimizer, lambda step: warmup_cosine(step, warmup, total)
+            )
+            return {
+                "optimizer": optimizer,
+                "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+            }
         return optimizer
+
+
+def warmup_cosine(step: int, warmup: int, total: int) -> float:
+    """Learning-rate factor at ``step``: linear from ``1 / warmup`` to 1 over ``warmup`` steps,
+    then a cosine from 1 to 0 at ``total``."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min((step - warmup) / max(total - warmup, 1), 1.0)
+    return 0.5 * (1 + float(np.cos(np.pi * progress)))
 
 
 def masked_loss(

@@ -80,7 +80,7 @@ def test_cam_is_upsampled_linearly_between_segment_centres():
     [
         ("cnn", {"filters": (8, 8, 8), "kernel_sizes": (5, 3, 3), "pool_size": 2}),
         ("cnn", {"filters": (8, 8), "kernel_sizes": (5, 3), "pool": "none", "pool_size": 3}),
-        ("dilated", {"filters": 8, "first_kernel_size": 5, "n_dilated": 2}),
+        ("dilated", {"filters": 8, "first_kernel_size": 5, "n_dilated": 2, "scanner_skip": False}),
     ],
 )
 def test_trunk_cam_mean_plus_bias_is_the_logit(name, args):
@@ -100,7 +100,7 @@ def test_trunk_cam_mean_plus_bias_is_the_logit(name, args):
 @pytest.mark.parametrize(
     "args",
     [
-        {},  # max pooling and a hidden dense layer
+        {"dense": (4,)},  # max pooling and a hidden dense layer
         {"global_pool": "max", "dense": ()},
         {"global_pool": "avg", "dense": (4,)},
     ],
@@ -108,6 +108,12 @@ def test_trunk_cam_mean_plus_bias_is_the_logit(name, args):
 def test_cam_refuses_other_heads(args):
     model = CNN(4, 1, filters=(4,), kernel_sizes=(3,), **args)
     with pytest.raises(SeqmodelsError, match="global average pooling"):
+        class_activation_map(model, one_hot_encode("ACGTA"), device="cpu")
+
+
+def test_cam_refuses_a_model_whose_head_also_reads_its_scanners():
+    model = build_model("dilated", alphabet_size=4, n_outputs=1, filters=4, global_pool="avg")
+    with pytest.raises(SeqmodelsError, match=r"model\.scanner_skip: false"):
         class_activation_map(model, one_hot_encode("ACGTA"), device="cpu")
 
 

@@ -55,7 +55,7 @@ def test_values_mean_what_they_look_like(tmp_path, text, key, value):
         ("optim: {lr: 0}", "optim.lr: expected a number > 0, got 0"),
         ("model: {filters: [8, -8]}", "model.filters: expected a list, each an integer >= 1"),
         ("data: {alphabet: klingon}", "data.alphabet: expected one of dna, rna, protein"),
-        ("train: {mode: up}", "train.mode: expected one of min, max, got 'up'"),
+        ("train: {mode: up}", "train.mode: expected one of auto, min, max, got 'up'"),
         ("trainer: {precision: 17}", "trainer.precision: expected one of 32-true"),
         ("trainer: {accelerator: tpux}", "trainer.accelerator: expected one of auto, cpu"),
         ("data: {val_fraction: 1.5}", "data.val_fraction: expected a number in [0, 1), got 1.5"),

@@ -76,7 +76,9 @@ MODELS = {
     "cnn_avg": lambda: small_cnn(pool="avg", global_pool="avg", activation="elu"),
     "cnn_strided": lambda: small_cnn(pool="none", pool_size=2),
     "dilated": lambda: trained_looking(
-        DilatedCNN(4, 3, filters=6, first_kernel_size=5, n_dilated=3, dense=(5,))
+        DilatedCNN(
+            4, 3, filters=6, first_kernel_size=5, n_dilated=3, dense=(5,), scanner_skip=False
+        )
     ),
     "sequential": sequential,
 }
@@ -94,6 +96,15 @@ def test_fast_ism_equals_every_variant_run_in_full(name, length):
     assert fast[X.bool()].abs().max() == 0  # the observed symbol
 
 
+def test_a_head_reading_two_layers_falls_back_to_full_ism():
+    """The windowed form follows one chain of layers; a scanner skip is not one."""
+    model = trained_looking(DilatedCNN(4, 3, filters=6, first_kernel_size=5, n_dilated=2))
+    assert model.scanner_skip and WindowedModel.compile(model) is None
+    X = random_one_hot(2, 40, seed=5)
+    fast = saturation_mutagenesis(model, X, target=1, batch_size=16)
+    torch.testing.assert_close(fast, brute_force(model, X, 1), rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize("name", ["cnn_strided", "dilated"])
 def test_fast_ism_is_exact_in_float64(name):
     model = MODELS[name]().double()
@@ -104,7 +115,7 @@ def test_fast_ism_is_exact_in_float64(name):
 
 def test_fast_ism_does_a_fraction_of_the_arithmetic():
     torch.manual_seed(0)
-    model = trained_looking(CNN(4, 2, filters=(16, 16, 16)))  # the default CNN, narrower
+    model = trained_looking(CNN(4, 2, filters=(16, 16, 16), kernel_sizes=(15, 5, 5)))  # 3 blocks
     X = random_one_hot(1, 300)
     flops = {}
     for fast in (True, False):

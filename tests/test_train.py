@@ -68,7 +68,7 @@ def tiny_config(tiny, labels="multilabel.csv", **sections):
         max_shift=2,
     )
     config["model"] = {"name": "cnn", "filters": [16], "kernel_sizes": [7], "dense": []}
-    config["optim"].update(lr=0.01)
+    config["optim"].update(lr=0.02)
     config["trainer"].update(
         max_epochs=8, accelerator="cpu", enable_progress_bar=False, enable_model_summary=False
     )
@@ -102,6 +102,9 @@ def test_each_task_type_learns_the_planted_motifs(tiny, tmp_path, labels, task, 
     log = pd.read_csv(tmp_path / "metrics.csv")
     assert log["epoch"].tolist() == list(range(8))
     assert {"train/loss", "val/loss", "lr", f"val/{metric}"} <= set(log.columns)
+    # the default schedule: warm-up within the first epoch, then a cosine to zero
+    assert log["lr"].iloc[0] == pytest.approx(0.02, rel=0.01)
+    assert log["lr"].is_monotonic_decreasing and log["lr"].iloc[-1] < 1e-4
 
 
 def test_checkpoint_is_self_describing_and_predicts_identically(tiny, tmp_path):
@@ -250,3 +253,14 @@ def test_ddp_with_two_cpu_processes_scores_each_sequence_once(tiny, tmp_path):
     assert one.keys() == ddp.keys() - {"loss"}
     for key, value in one.items():
         assert ddp[key] == pytest.approx(value, abs=1e-6), key
+
+
+def test_the_best_checkpoint_is_the_best_validation_auroc_by_default(tiny, tmp_path):
+    config = tiny_config(tiny, trainer={"max_epochs": 5})
+    config["train"] = load_config()["train"]  # monitor: auto, mode: auto, patience 10
+    train(config, tmp_path)
+    log = pd.read_csv(tmp_path / "metrics.csv")
+    best = load_checkpoint(tmp_path / "checkpoints" / "best.ckpt")
+    assert best["epoch"] == int(log.loc[log["val/mean/auroc"].idxmax(), "epoch"])
+    callback = next(v for k, v in best["callbacks"].items() if k.startswith("ModelCheckpoint"))
+    assert callback["monitor"] == "val/mean/auroc"

@@ -39,8 +39,9 @@ def class_activation_map(
     ----------
     model : nn.Module
         A network with a ``trunk`` ``(N, A, L) → (N, C, L′)`` and a ``head`` of
-        ``AdaptiveAvgPool1d(1)``, ``Flatten`` and one ``Linear`` (``CNN`` or ``DilatedCNN``
-        with ``global_pool="avg"`` and ``dense=()``); a ``SequenceTask`` works too.
+        ``AdaptiveAvgPool1d(1)``, ``Flatten`` and one ``Linear`` (``CNN``, or ``DilatedCNN``
+        with ``scanner_skip=False``, with ``global_pool="avg"`` and ``dense=()``); a
+        ``SequenceTask`` works too.
     X : torch.Tensor, shape (N, A, L)
         One-hot sequences.
     target : int
@@ -85,6 +86,7 @@ def check_cam_model(model: nn.Module) -> nn.Linear:
     kinds = (nn.AdaptiveAvgPool1d, nn.Flatten, nn.Linear)
     fits = (
         hasattr(model, "trunk")
+        and not getattr(model, "scanner_skip", False)
         and len(layers) == len(kinds)
         and all(isinstance(layer, kind) for layer, kind in zip(layers, kinds, strict=True))
         and layers[0].output_size in (1, (1,))
@@ -92,6 +94,7 @@ def check_cam_model(model: nn.Module) -> nn.Linear:
     if not fits:
         raise SeqmodelsError(
             "--method cam: class activation maps need a trunk followed by global average "
-            "pooling and one linear layer; train with model.global_pool: avg and model.dense: []"
+            "pooling and one linear layer; train with model.global_pool: avg (and, for "
+            "dilated, model.scanner_skip: false)"
         )
     return layers[2]

@@ -278,14 +278,16 @@ class WindowedModel:
         """The windowed form of ``model`` (in eval mode), or None when its first layers do not
         allow one.
 
-        The model must be a :class:`~seqmodels.models.layers.TrunkHead` or an
-        ``nn.Sequential``; its layers are taken in order (nested sequentials flattened) while
-        they are of a kind handled here, without forward hooks (which the frames would not
-        run): ``Conv1d`` with zero padding, ``MaxPool1d`` and ``AvgPool1d`` without padding,
-        ``BatchNorm1d`` with running statistics, element-wise activations, dropout,
-        :class:`~seqmodels.models.layers.Residual` blocks of stride-1 layers, and global max
-        or average pooling.
+        The model must be a :class:`~seqmodels.models.layers.TrunkHead` (without a scanner
+        skip) or an ``nn.Sequential``; its layers are taken in order (nested sequentials
+        flattened) while they are of a kind handled here, without forward hooks (which the
+        frames would not run): ``Conv1d`` with zero padding, ``MaxPool1d`` and ``AvgPool1d``
+        without padding, ``BatchNorm1d`` with running statistics, element-wise activations,
+        dropout, :class:`~seqmodels.models.layers.Residual` blocks of stride-1 layers, and
+        global max or average pooling.
         """
+        if getattr(model, "scanner_skip", False):
+            return None  # the head reads two layers: not one chain
         if _plain(model, TrunkHead):
             layers = _leaves(model.trunk) + _leaves(model.head)
         elif _plain(model, nn.Sequential):

@@ -6,6 +6,8 @@ usable without Lightning (and by Captum or tangermeme directly).
 
 from __future__ import annotations
 
+import inspect
+
 from torch import nn
 
 from seqmodels.errors import SeqmodelsError
@@ -36,6 +38,17 @@ def build_model(name: str, *, alphabet_size: int, n_outputs: int, **args) -> nn.
         raise SeqmodelsError(f"model ({name}): {err}") from None
 
 
+def complete_model_arguments(model: dict) -> dict:
+    """A model section ``{"name": ..., **arguments}`` with every constructor default filled in,
+    as checkpoints record it (so that a later change of a default cannot change a trained
+    model); tuples become lists."""
+    name, given = model["name"], {k: v for k, v in model.items() if k != "name"}
+    parameters = inspect.signature(MODELS[name]).parameters.values()
+    defaults = {p.name: p.default for p in parameters if p.name not in INJECTED}
+    full = {**defaults, **check_model_arguments(name, given)}
+    return {"name": name, **{k: list(v) if isinstance(v, tuple) else v for k, v in full.items()}}
+
+
 def check_model_arguments(name: str, args: dict) -> dict:
     """``args`` checked against the constructor of model ``name`` (lists become tuples)."""
     if not isinstance(name, str) or name not in MODELS:
@@ -52,4 +65,5 @@ __all__ = [
     "DilatedCNN",
     "build_model",
     "check_model_arguments",
+    "complete_model_arguments",
 ]

@@ -19,6 +19,10 @@ class DilatedCNN(TrunkHead):
     """A wide first convolution, then residual dilated convolutions with the dilation doubling
     per block, then global pooling and dense layers; ``(N, A, L) → (N, T)``.
 
+    With ``scanner_skip`` the head pools the first convolution's features (the motif
+    scanners) beside the last block's: a motif's presence reaches the output directly, and the
+    dilated blocks add what needs context (spacing, order).
+
     Parameters
     ----------
     alphabet_size, n_outputs : int
@@ -34,6 +38,7 @@ class DilatedCNN(TrunkHead):
     global_pool : {"max", "avg"}
     dense : tuple of int
     activation : {"relu", "elu"}
+    scanner_skip : bool
     """
 
     def __init__(
@@ -48,8 +53,9 @@ class DilatedCNN(TrunkHead):
         batch_norm: bool = True,
         dropout: Probability = 0.1,
         global_pool: GlobalPooling = "max",
-        dense: tuple[PositiveInt, ...] = (64,),
+        dense: tuple[PositiveInt, ...] = (),
         activation: Activation = "relu",
+        scanner_skip: bool = True,
     ):
         super().__init__()
         layers: list[nn.Module] = [
@@ -73,8 +79,9 @@ class DilatedCNN(TrunkHead):
             )
             layers.append(Residual(block))
         self.trunk = nn.Sequential(*layers)
+        self.scanner_skip = scanner_skip
         self.head = Head(
-            filters,
+            filters * (2 if scanner_skip else 1),
             n_outputs,
             global_pool=global_pool,
             dense=dense,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import torch
 from torch import nn
 
 Activation = Literal["relu", "elu"]
@@ -165,10 +166,15 @@ def _first(value) -> int:
 
 
 class TrunkHead(nn.Module):
-    """A convolutional ``trunk`` ``(N, A, L) → (N, C, L′)`` followed by a :class:`Head`."""
+    """A convolutional ``trunk`` ``(N, A, L) → (N, C, L′)`` followed by a :class:`Head`.
 
-    trunk: nn.Module
+    With ``scanner_skip`` the head pools the output of the trunk's first layer beside the
+    trunk's (stacked as channels; both must have the same length).
+    """
+
+    trunk: nn.Sequential
     head: nn.Module
+    scanner_skip: bool = False
 
     @property
     def receptive_field(self) -> int | None:
@@ -176,4 +182,7 @@ class TrunkHead(nn.Module):
         return receptive_field(self.trunk)
 
     def forward(self, x):
-        return self.head(self.trunk(x))
+        if not self.scanner_skip:
+            return self.head(self.trunk(x))
+        scanned = self.trunk[0](x)
+        return self.head(torch.cat([scanned, self.trunk[1:](scanned)], dim=1))

@@ -12,6 +12,10 @@ from seqmodels.schema import NonNegativeInt, PositiveInt, Probability
 class CNNLSTM(nn.Module):
     """Convolution + pooling → bidirectional LSTM → global pooling → dense; ``(N, A, L) → (N, T)``.
 
+    With ``scanner_skip`` the head pools the convolution's features (the motif scanners)
+    beside the LSTM's outputs: a motif's presence reaches the output directly, and the LSTM
+    adds what needs context (spacing, order).
+
     Parameters
     ----------
     alphabet_size, n_outputs : int
@@ -30,6 +34,8 @@ class CNNLSTM(nn.Module):
         Pooling of the LSTM outputs over positions.
     dense : tuple of int
     activation : {"relu", "elu"}
+    scanner_skip : bool
+        Ignored without a convolution (``filters=0``).
     """
 
     def __init__(
@@ -46,8 +52,9 @@ class CNNLSTM(nn.Module):
         batch_norm: bool = True,
         dropout: Probability = 0.2,
         global_pool: GlobalPooling = "max",
-        dense: tuple[PositiveInt, ...] = (64,),
+        dense: tuple[PositiveInt, ...] = (),
         activation: Activation = "relu",
+        scanner_skip: bool = True,
     ):
         super().__init__()
         if filters:
@@ -71,8 +78,9 @@ class CNNLSTM(nn.Module):
             bidirectional=bidirectional,
             dropout=dropout if num_layers > 1 else 0.0,
         )
+        self.scanner_skip = scanner_skip and filters > 0
         self.head = Head(
-            hidden_size * (2 if bidirectional else 1),
+            hidden_size * (2 if bidirectional else 1) + (filters if self.scanner_skip else 0),
             n_outputs,
             global_pool=global_pool,
             dense=dense,
@@ -88,4 +96,6 @@ class CNNLSTM(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         features = self.conv(x)  # (N, C, L')
         states, _ = self.lstm(features.transpose(1, 2))  # (N, L', H)
+        if self.scanner_skip:
+            return self.head(torch.cat([features, states.transpose(1, 2)], dim=1))
         return self.head(states.transpose(1, 2))

@@ -29,6 +29,7 @@ from seqmodels.errors import SeqmodelsError
 from seqmodels.io.atomic import atomic_write, check_output_directory
 from seqmodels.io.jsonfile import write_json
 from seqmodels.metrics import METRICS
+from seqmodels.models import complete_model_arguments
 from seqmodels.task import SequenceTask
 from seqmodels.workflows.inputs import check_labels, encode_and_split, read_config_records
 
@@ -67,7 +68,10 @@ def train(config: dict, out_dir: str | Path, *, resume: bool = False) -> dict[st
     task = build_task(config, datamodule)
     if resume:
         _check_fits(task, last)
-    trainer = _trainer(config, out_dir)
+    val_targets = datamodule.sequences.targets[datamodule.splits["val"]]
+    selection = select_monitor(config["train"], task.hparams.task, task.hparams.task_names,
+                               val_targets, n_classes=task.hparams.n_classes)  # fmt: skip
+    trainer = _trainer(config, out_dir, selection)
     existed = {name for name in RUN_FILES if (out_dir / name).exists()}
     try:
         if trainer.is_global_zero and not resume:
@@ -128,15 +132,34 @@ def datamodule_from_config(config: dict) -> SequenceDataModule:
             f"{records.source}: the validation split is empty (set data.val_chroms or a "
             "data.val_fraction above 0)"
         )
+    reverse, shift = augmentation(data, sequences.alphabet.name)
     return SequenceDataModule(
         sequences,
         splits,
         batch_size=data["batch_size"],
-        reverse_complement=data["reverse_complement"],
-        max_shift=data["max_shift"],
+        reverse_complement=reverse,
+        max_shift=shift,
         num_workers=data["num_workers"],
         random_state=config["seed"],
     )
+
+
+AUTO_MAX_SHIFT = 3
+"""Positions a DNA sequence is shifted by at most when ``data.max_shift`` is ``auto``."""
+
+
+def augmentation(data: dict, alphabet: str) -> tuple[bool, int]:
+    """Reverse-complement and shift augmentation of a data section: ``auto`` turns both on for
+    DNA read without strand (a binding site reads the same on either strand, a few bases
+    away), off for stranded DNA, RNA and protein."""
+    dna = alphabet == "dna" and not data["stranded"]
+    reverse, shift = data["reverse_complement"], data["max_shift"]
+    if reverse is True and alphabet == "protein":
+        raise SeqmodelsError("data.reverse_complement: protein has no reverse complement")
+    reverse = dna if reverse == "auto" else reverse
+    shift = (AUTO_MAX_SHIFT if dna else 0) if shift == "auto" else shift
+    log.info("augmentation: reverse complement %s, shift ≤ %d", "on" if reverse else "off", shift)
+    return reverse, shift
 
 
 def build_task(config: dict, datamodule: SequenceDataModule) -> SequenceTask:
@@ -156,10 +179,8 @@ def build_task(config: dict, datamodule: SequenceDataModule) -> SequenceTask:
         regression_loss=task_config["regression_loss"],
     )
     n_classes = _n_classes(task_type, task_config["n_classes"], sequences.targets)
-    val_targets = sequences.targets[datamodule.splits["val"]]
-    _check_monitor(config["train"]["monitor"], task_type, sequences.task_names, val_targets)
     return SequenceTask(
-        model=dict(config["model"]),
+        model=complete_model_arguments(config["model"]),
         task=task_type,
         task_names=sequences.task_names,
         n_classes=n_classes,
@@ -195,6 +216,44 @@ def resolve_task_type(task_type: str, targets: np.ndarray) -> str:
     if task_type == "multiclass" and targets.shape[1] != 1:
         raise SeqmodelsError("task.type multiclass takes one label column of class indices")
     return task_type
+
+
+AUTO_MONITOR = {"binary": "auroc", "multilabel": "auroc", "multiclass": "auroc",
+                "regression": "pearson"}  # fmt: skip
+"""The validation metric (mean over tasks) that ``train.monitor: auto`` selects on."""
+
+
+def select_monitor(
+    train: dict, task_type: str, task_names: list[str], val: np.ndarray, *, n_classes=None
+) -> tuple[str, str, int]:
+    """The monitored metric, its mode and the patience of a train section, ``auto`` resolved.
+
+    ``auto`` monitors the task type's metric (AUROC for classification, Pearson for
+    regression) averaged over tasks, or the validation loss where the validation labels
+    leave that metric undefined; ``mode: auto`` minimises losses and maximises the rest.
+    ``val`` ``(N, T)`` are the validation labels.
+    """
+    monitor = train["monitor"]
+    if monitor == "auto":
+        monitor = f"val/mean/{AUTO_MONITOR[task_type]}"
+        if not _monitor_defined(monitor, task_type, task_names, val, n_classes):
+            monitor = "val/loss"
+        log.info("train.monitor auto: %s", monitor)
+    _check_monitor(monitor, task_type, task_names, val)
+    mode = train["mode"]
+    if mode == "auto":
+        mode = "min" if monitor.endswith("loss") else "max"
+    return monitor, mode, train["patience"]
+
+
+def _monitor_defined(monitor: str, task_type: str, task_names, val, n_classes) -> bool:
+    if task_type == "multiclass":
+        return len(np.unique(val[~np.isnan(val)])) == n_classes
+    try:
+        _check_monitor(monitor, task_type, task_names, val)
+    except SeqmodelsError:
+        return False
+    return True
 
 
 def _check_monitor(monitor: str, task_type: str, task_names: list[str], val: np.ndarray) -> None:
@@ -246,12 +305,12 @@ def _pos_weight(setting, task_type: str, targets: np.ndarray) -> list[float] | N
     return [float(setting)] * targets.shape[1]
 
 
-def _trainer(config: dict, out_dir: Path) -> pl.Trainer:
+def _trainer(config: dict, out_dir: Path, selection: tuple[str, str, int]) -> pl.Trainer:
     try:
         return pl.Trainer(
             **config["trainer"],
             default_root_dir=out_dir,
-            callbacks=[*_callbacks(config["train"], out_dir / "checkpoints"), EpochLog(out_dir)],
+            callbacks=[*_callbacks(selection, out_dir / "checkpoints"), EpochLog(out_dir)],
             logger=False,
             plugins=[SafeCheckpointIO()],
         )
@@ -260,9 +319,10 @@ def _trainer(config: dict, out_dir: Path) -> pl.Trainer:
         raise SeqmodelsError(f"trainer: Lightning refuses these settings: {message}") from None
 
 
-def _callbacks(train: dict, checkpoint_dir: Path) -> list[pl.Callback]:
-    """Checkpoints of the best validation score and of every finished epoch, early stopping."""
-    monitor, mode = train["monitor"], train["mode"]
+def _callbacks(selection: tuple[str, str, int], checkpoint_dir: Path) -> list[pl.Callback]:
+    """Checkpoints of the best validation score and of every finished epoch, early stopping;
+    ``selection`` is ``(monitor, mode, patience)``."""
+    monitor, mode, patience = selection
     callbacks: list[pl.Callback] = [
         ModelCheckpoint(
             dirpath=checkpoint_dir,
@@ -273,8 +333,8 @@ def _callbacks(train: dict, checkpoint_dir: Path) -> list[pl.Callback]:
         ),
         ModelCheckpoint(dirpath=checkpoint_dir, filename="last", enable_version_counter=False),
     ]
-    if train["patience"]:
-        callbacks.append(EarlyStopping(monitor=monitor, mode=mode, patience=train["patience"]))
+    if patience:
+        callbacks.append(EarlyStopping(monitor=monitor, mode=mode, patience=patience))
     return callbacks
 
 
