@@ -997,7 +997,9 @@ def combination_cases() -> list[Case]:
         ("train: an override of a top-level key", f"{BASE['train']} --seed 3", ("--seed",)),
         ("train: an override three levels deep", f"{BASE['train']} --data.length.x 3",
          ("data.length.x",)),
-        ("summary: no data.length", f"{BASE['summary']} --data.length null", ("data.length",)),
+        ("summary: no data.length and no data to read it from",
+         f"{BASE['summary']} --data.length null --data.fasta null --data.labels null",
+         ("data.length",)),
         ("summary: a missing labels file", f"{BASE['summary']} --data.labels I/nope.csv",
          ("nope.csv",)),
     ]  # fmt: skip
@@ -1218,6 +1220,8 @@ def config_cases() -> list[Case]:
         Case("config files", "inspect: the BED config", "inspect --config D/bed.yaml", ok=True),
         Case("config files", "summary --n-outputs 3", f"{BASE['summary']} --n-outputs 3",
              ok=True),
+        Case("config files", "summary: the length read from the data",
+             f"{BASE['summary']} --data.length null", ok=True),
     ]  # fmt: skip
     return cases
 
