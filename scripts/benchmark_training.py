@@ -353,15 +353,17 @@ def markdown(table: pd.DataFrame, suites: list[Suite], command: str) -> str:
         "|---|---|---|" + "---:|" * (len(models) + 1),
     ]
     for (suite, task, metric), row in wide.iterrows():
-        cells = [f"{row[m]:.3f}" for m in models]
-        ours = [row[m] for m in models if m != "reference"]
-        margin = f"{min(ours) - row['reference']:+.3f}" if "reference" in row else "–"
+        cells = [f"{row[m]:.3f}" if pd.notna(row[m]) else "–" for m in models]
+        ours = [row[m] for m in models if m != "reference" and pd.notna(row[m])]
+        known = ours and "reference" in row and pd.notna(row["reference"])
+        margin = f"{min(ours) - row['reference']:+.3f}" if known else "–"
         lines.append(f"| {suite} | {task} | {metric} | " + " | ".join(cells) + f" | {margin} |")
     lines += ["", "| suite | what | " + " | ".join(f"{m} epochs, s/epoch" for m in models) + " |",
               "|---|---|" + "---|" * len(models)]  # fmt: skip
     for suite in suites:
         part = table[table["suite"] == suite.name].drop_duplicates("model").set_index("model")
-        cells = [f"{part.loc[m, 'epochs']}, {part.loc[m, 's/epoch']:.1f}" for m in models]
+        cells = [f"{part.loc[m, 'epochs']}, {part.loc[m, 's/epoch']:.1f}" if m in part.index
+                 else "–" for m in models]  # fmt: skip
         lines.append(f"| {suite.name} | {suite.description} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -39,3 +39,21 @@ def test_quick_run_writes_a_table_row_per_sub_benchmark(tmp_path):
     assert [cell.strip() for cell in rows[0]] == COLUMNS
     assert {row[0].strip() for row in rows[1:]} == BENCHMARKS
     assert all(row[6].strip() in ("yes", "no", "–") for row in rows[1:])
+
+
+@pytest.mark.slow
+def test_training_benchmark_trains_every_model_and_the_reference(tmp_path):
+    """scripts/benchmark_training.py at its quick size, with an ablation change: one row per
+    task, a column per model, and the margin over the reference."""
+    out = tmp_path / "training.md"
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT.parent / "benchmark_training.py"), "--quick",
+         "--suites", "logic", "--set", "model.dense=[8]", "--out", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = out.read_text()
+    assert "| suite | task | metric | cnn | dilated | lstm | reference | weakest minus" in table
+    for task in ("GATA1", "FOXA1_AND_HNF4A", "CEBPB_NOT_REST"):
+        cells = next(line for line in table.splitlines() if f"| {task} |" in line).split("|")
+        assert all(0 <= float(cell) <= 1 for cell in cells[4:8]), cells
