@@ -3,7 +3,6 @@ checked before use (hyper-parameters against the task's signature, weights again
 
 from __future__ import annotations
 
-import inspect
 import pickle
 import warnings
 from pathlib import Path
@@ -62,14 +61,12 @@ recorded only the config's, and were trained with these defaults for the rest.""
 
 
 def _with_legacy_defaults(model: dict) -> dict:
-    from seqmodels.models import MODELS
+    from seqmodels.models import MODELS, model_defaults
 
     name = model.get("name")
-    if name not in MODELS:
+    if name not in MODELS or set(model_defaults(name)) <= set(model):
         return model
-    taken = inspect.signature(MODELS[name]).parameters
-    complete = all(p in model for p in taken if p not in ("alphabet_size", "n_outputs"))
-    return model if complete else {**LEGACY_MODEL_DEFAULTS[name], **model}
+    return {**LEGACY_MODEL_DEFAULTS[name], **model}
 
 
 def load_task(path: str | Path, *, map_location="cpu"):

@@ -119,6 +119,13 @@ def test_summary_command_prints_layers_and_receptive_field(capsys):
     assert "receptive field: 50 positions" in out
 
 
+def test_summary_without_a_length_or_data_to_read_it_from_is_one_line(tmp_path, capsys):
+    (tmp_path / "c.yaml").write_text("model: cnn\n")
+    assert main(["summary", "--config", str(tmp_path / "c.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "seqmodels: error: summary needs data.length, or data to read it from"
+
+
 @pytest.mark.parametrize("config", sorted(str(p) for p in CONFIGS.glob("*.yaml")))
 def test_every_shipped_config_builds_its_model(config, capsys):
     assert main(["summary", "--config", config]) == 0

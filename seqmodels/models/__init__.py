@@ -38,14 +38,18 @@ def build_model(name: str, *, alphabet_size: int, n_outputs: int, **args) -> nn.
         raise SeqmodelsError(f"model ({name}): {err}") from None
 
 
+def model_defaults(name: str) -> dict:
+    """The constructor defaults of registered model ``name`` (config arguments only)."""
+    parameters = inspect.signature(MODELS[name]).parameters.values()
+    return {p.name: p.default for p in parameters if p.name not in INJECTED}
+
+
 def complete_model_arguments(model: dict) -> dict:
     """A model section ``{"name": ..., **arguments}`` with every constructor default filled in,
     as checkpoints record it (so that a later change of a default cannot change a trained
     model); tuples become lists."""
     name, given = model["name"], {k: v for k, v in model.items() if k != "name"}
-    parameters = inspect.signature(MODELS[name]).parameters.values()
-    defaults = {p.name: p.default for p in parameters if p.name not in INJECTED}
-    full = {**defaults, **check_model_arguments(name, given)}
+    full = {**model_defaults(name), **check_model_arguments(name, given)}
     return {"name": name, **{k: list(v) if isinstance(v, tuple) else v for k, v in full.items()}}
 
 
@@ -66,4 +70,5 @@ __all__ = [
     "build_model",
     "check_model_arguments",
     "complete_model_arguments",
+    "model_defaults",
 ]

@@ -18,11 +18,11 @@ from seqmodels.schema import PositiveInt, Probability
 class CNN(TrunkHead):
     """Convolution blocks → global pooling → dense layers; ``(N, A, L) → (N, T)``.
 
-    The defaults: 128 motif scanners of 15, max pooling by 4, 128 filters of 9 over them
-    (a 50 bp receptive field: sites
-    close together meet), global max pooling and a linear head, which learns motifs,
-    their conjunctions and spacings from a few thousand sequences; one block fewer misses
-    spacing and weak motifs, one more memorised such data sets (README, Training defaults).
+    The defaults: 128 motif scanners of 15, max pooling by 4, 128 filters of 9 over them (a
+    50 bp receptive field, where nearby sites meet), global max pooling and a linear head,
+    which learns motifs, their conjunctions and spacings from a few thousand sequences; one
+    block fewer misses spacing and weak motifs, one more memorised such data sets (README,
+    Training defaults).
 
     Parameters
     ----------
