@@ -150,7 +150,7 @@ def test_a_training_that_cannot_write_its_first_checkpoint_says_so_and_leaves_no
 def test_training_killed_then_resumed_ends_with_the_weights_of_an_unbroken_run(tmp_path, tiny_run):
     config = yaml.safe_load((tiny_run / "run/config.yaml").read_text())
     config["trainer"]["max_epochs"] = 12
-    config["train"].update(patience=3, monitor="val/loss")  # early stopping on, and its state
+    config["train"].update(patience=5, monitor="val/loss")  # early stopping on, and its state
     config["data"].update(reverse_complement=True, max_shift=2)
     config["model"]["dropout"] = 0.3
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
@@ -172,3 +172,24 @@ def test_training_killed_then_resumed_ends_with_the_weights_of_an_unbroken_run(t
     for key, value in whole["state_dict"].items():
         assert torch.equal(value, resumed["state_dict"][key]), key
     assert leftovers(split / "checkpoints") == []
+
+
+def test_a_run_killed_after_early_stopping_fired_resumes_to_its_test_not_another_epoch(
+    tmp_path, tiny_run
+):
+    config = yaml.safe_load((tiny_run / "run/config.yaml").read_text())
+    config["trainer"]["max_epochs"] = 12
+    config["train"].update(patience=2, monitor="val/loss")
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    run = tmp_path / "run"
+    status, err = finish(seqmodels("train", "--config", tmp_path / "c.yaml", "--out", run))
+    assert status == 0, err[-2000:]
+    epochs = load_checkpoint(run / "checkpoints/last.ckpt")["epoch"]
+    assert epochs < 11  # stopped early
+    (run / "test_metrics.json").unlink()  # as if killed while testing
+    rows = (run / "metrics.csv").read_text()
+    status, err = finish(seqmodels("train", "--out", run, "--resume"))
+    assert status == 0, err[-2000:]
+    assert load_checkpoint(run / "checkpoints/last.ckpt")["epoch"] == epochs
+    assert (run / "metrics.csv").read_text() == rows
+    assert (run / "test_metrics.json").exists()

@@ -334,8 +334,18 @@ def _callbacks(selection: tuple[str, str, int], checkpoint_dir: Path) -> list[pl
         ModelCheckpoint(dirpath=checkpoint_dir, filename="last", enable_version_counter=False),
     ]
     if patience:
-        callbacks.append(EarlyStopping(monitor=monitor, mode=mode, patience=patience))
+        callbacks += [EarlyStopping(monitor=monitor, mode=mode, patience=patience), SpentPatience()]
     return callbacks
+
+
+class SpentPatience(pl.Callback):
+    """Makes a resumed run obey early stopping that had already fired: a run killed after its
+    patience ran out (while testing, say) resumes to its test, not to one more epoch."""
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        stopping = trainer.early_stopping_callback
+        if stopping is not None and stopping.wait_count >= stopping.patience:
+            trainer.should_stop = True
 
 
 def _check_resumable(config: dict, out_dir: Path) -> None:
