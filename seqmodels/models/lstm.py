@@ -30,6 +30,8 @@ class CNNLSTM(nn.Module):
     bidirectional : bool
     batch_norm : bool
     dropout : float
+        Between LSTM layers and after each dense layer; the scanners are never dropped (a
+        dropped scanner hides the weak motifs, as in the CNN's first block).
     global_pool : {"max", "avg"}
         Pooling of the LSTM outputs over positions.
     dense : tuple of int
@@ -65,7 +67,6 @@ class CNNLSTM(nn.Module):
                 pool="max",
                 pool_size=pool_size,
                 batch_norm=batch_norm,
-                dropout=dropout,
                 activation=activation,
             )
         else:
