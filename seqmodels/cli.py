@@ -421,7 +421,7 @@ def _run_summary(args: argparse.Namespace, overrides: dict[str, str]) -> int:
 
     config = load_config(args.config, overrides)
     data, model = config["data"], dict(config["model"])
-    length = data["length"] or _data_length(data)
+    length = data["length"] or _data_length(data, args.config)
     n_outputs = args.n_outputs or (
         len(read_labels(data["labels"]).columns) if data["labels"] else 1
     )
@@ -434,13 +434,14 @@ def _run_summary(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     return 0
 
 
-def _data_length(data: dict) -> int:
-    """The length the configured data encodes to when ``data.length`` is not set."""
+def _data_length(data: dict, source) -> int:
+    """The length the configured data encodes to when ``data.length`` is not set; ``source``
+    names the config in the error when there is no data."""
     from seqmodels.data.sets import encode_records
     from seqmodels.workflows.inputs import read_config_records
 
     if not (data["fasta"] or data["bed"]):
-        raise SeqmodelsError("summary needs data.length, or data to read it from")
+        raise SeqmodelsError(f"{source}: summary needs data.length, or data to read it from")
     records = read_config_records(data)
     return encode_records(records, data["alphabet"], unknown=data["unknown"]).length
 

@@ -123,7 +123,10 @@ def test_summary_without_a_length_or_data_to_read_it_from_is_one_line(tmp_path, 
     (tmp_path / "c.yaml").write_text("model: cnn\n")
     assert main(["summary", "--config", str(tmp_path / "c.yaml")]) == 2
     err = capsys.readouterr().err
-    assert err.strip() == "seqmodels: error: summary needs data.length, or data to read it from"
+    assert err.strip() == (
+        f"seqmodels: error: {tmp_path / 'c.yaml'}: summary needs data.length, or data to read "
+        "it from"
+    )
 
 
 @pytest.mark.parametrize("config", sorted(str(p) for p in CONFIGS.glob("*.yaml")))
