@@ -434,7 +434,7 @@ def _run_summary(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     return 0
 
 
-def _data_length(data: dict, source) -> int:
+def _data_length(data: dict, source: str) -> int:
     """The length the configured data encodes to when ``data.length`` is not set; ``source``
     names the config in the error when there is no data."""
     from seqmodels.data.sets import encode_records

@@ -320,8 +320,8 @@ def _trainer(config: dict, out_dir: Path, selection: tuple[str, str, int]) -> pl
 
 
 def _callbacks(selection: tuple[str, str, int], checkpoint_dir: Path) -> list[pl.Callback]:
-    """Checkpoints of the best validation score and of every finished epoch, early stopping;
-    ``selection`` is ``(monitor, mode, patience)``."""
+    """Checkpoints of the best validation score and of every finished epoch, early stopping
+    (kept on resume); ``selection`` is ``(monitor, mode, patience)``."""
     monitor, mode, patience = selection
     callbacks: list[pl.Callback] = [
         ModelCheckpoint(
