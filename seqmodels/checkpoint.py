@@ -53,7 +53,7 @@ def load_checkpoint(path: str | Path, *, map_location="cpu") -> dict:
 
 LEGACY_MODEL_DEFAULTS = {
     "cnn": {"filters": [128, 128, 128], "kernel_sizes": [15, 5, 5], "dense": [64]},
-    "dilated": {"dense": [64], "scanner_skip": False},
+    "dilated": {"dense": [64], "scanner_skip": False, "residual": "post"},
     "lstm": {"dense": [64], "scanner_skip": False},
 }
 """Model defaults before 0.2. Checkpoints since record every model argument; older ones

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from torch import nn
 
 from seqmodels.models.layers import (
@@ -9,6 +11,7 @@ from seqmodels.models.layers import (
     ConvBlock,
     GlobalPooling,
     Head,
+    PreActBlock,
     Residual,
     TrunkHead,
 )
@@ -39,6 +42,13 @@ class DilatedCNN(TrunkHead):
     dense : tuple of int
     activation : {"relu", "elu"}
     scanner_skip : bool
+    residual : {"pre", "post"}
+        Order inside each residual block: ``"pre"`` (batch norm → activation → convolution →
+        dropout, added to the unsquashed sum) or ``"post"`` (convolution → batch norm →
+        activation → dropout, as before 0.2). With ``"post"`` a weak motif seen by the first
+        convolution fades through the blocks: two-thread training on the benchmark's
+        single-motif task reached 0.954 test AUROC, ``"pre"`` 0.999 (README, Training
+        benchmark).
     """
 
     def __init__(
@@ -56,6 +66,7 @@ class DilatedCNN(TrunkHead):
         dense: tuple[PositiveInt, ...] = (),
         activation: Activation = "relu",
         scanner_skip: bool = True,
+        residual: Literal["pre", "post"] = "pre",
     ):
         super().__init__()
         layers: list[nn.Module] = [
@@ -68,15 +79,16 @@ class DilatedCNN(TrunkHead):
             )
         ]
         for i in range(n_dilated):
-            block = ConvBlock(
-                filters,
-                filters,
-                kernel_size,
-                dilation=2 ** (i + 1),
-                batch_norm=batch_norm,
-                dropout=dropout,
-                activation=activation,
-            )
+            options = {
+                "dilation": 2 ** (i + 1),
+                "batch_norm": batch_norm,
+                "dropout": dropout,
+                "activation": activation,
+            }
+            if residual == "pre":
+                block = PreActBlock(filters, kernel_size, **options)
+            else:
+                block = ConvBlock(filters, filters, kernel_size, **options)
             layers.append(Residual(block))
         self.trunk = nn.Sequential(*layers)
         self.scanner_skip = scanner_skip

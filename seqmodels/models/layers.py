@@ -76,6 +76,47 @@ class ConvBlock(nn.Sequential):
         super().__init__(*layers)
 
 
+class PreActBlock(nn.Sequential):
+    """(BatchNorm) → activation → Conv1d → (dropout); ``(N, C, L) → (N, C, L)``.
+
+    The branch of a pre-activation residual block (He et al. 2016): the sum ``x + block(x)``
+    is never squashed, so a motif scanned before the block reaches the head unchanged.
+
+    Parameters
+    ----------
+    channels, kernel_size : int
+    dilation : int
+    batch_norm : bool
+    dropout : float
+    activation : {"relu", "elu"}
+    """
+
+    def __init__(
+        self,
+        channels: int,
+        kernel_size: int,
+        *,
+        dilation: int = 1,
+        batch_norm: bool = True,
+        dropout: float = 0.0,
+        activation: str = "relu",
+    ):
+        layers: list[nn.Module] = [nn.BatchNorm1d(channels)] if batch_norm else []
+        layers += [
+            ACTIVATIONS[activation](),
+            nn.Conv1d(
+                channels,
+                channels,
+                kernel_size,
+                padding=dilation * (kernel_size - 1) // 2,
+                dilation=dilation,
+            ),
+        ]
+        if dropout:
+            layers.append(nn.Dropout(dropout))
+        super().__init__(*layers)
+
+
 class Residual(nn.Module):
     """``x + block(x)``: a residual connection around a shape-preserving block."""
 
