@@ -147,7 +147,7 @@ def test_integrated_gradients_is_complete(baselines):
         method="integrated_gradients",
         baselines=baselines,
         n_shuffles=2,
-        n_steps=200,
+        n_steps=400,  # the Riemann sum's error falls as 1 / n_steps: 2.1e-3 at 200 steps
         gradient_correction=baselines != "zeros",
         return_deltas=True,
         device="cpu",
