@@ -11,12 +11,13 @@ BIN := $(VENV)/bin
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet "$(TORCH)"
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,motifs]"
 	touch $@
 
 # The main job on the demo data: check the inputs, train the default CNN, report test metrics,
 # write a DeepLIFT-SHAP bigWig of the CTCF task over the held-out chromosome (chr8), and find
-# and name the motifs the model learned there (runs/demo/motifs/report.html).
+# and name the motifs the model learned there, with their hits and a negative control
+# (runs/demo/motifs/report.html).
 demo: $(VENV)/.installed
 	$(BIN)/seqmodels inspect --config configs/cnn.yaml
 	rm -rf runs/demo
@@ -26,7 +27,7 @@ demo: $(VENV)/.installed
 		--bed runs/demo/test.bed --genome data/demo/genome.fa --target CTCF \
 		--method deeplift_shap --out runs/demo/CTCF.deeplift_shap.bw
 	$(BIN)/seqmodels motifs --checkpoint runs/demo/checkpoints/best.ckpt \
-		--bed runs/demo/test.bed --genome data/demo/genome.fa --top 250 --n-shuffles 10 \
+		--bed runs/demo/test.bed --genome data/demo/genome.fa --n-shuffles 10 \
 		--out runs/demo/motifs
 
 test: $(VENV)/.installed

@@ -33,7 +33,7 @@ from seqmodels.attribution import attribute, importance_track
 from seqmodels.checkpoint import load_task
 from seqmodels.config import load_config
 from seqmodels.encoding import codes_to_one_hot
-from seqmodels.motifs import best_matches, call_seqlets, jaspar_motifs, optimize_sequence
+from seqmodels.motifs import call_seqlets, jaspar_motifs, optimize_sequence
 from seqmodels.workflows.inputs import load_inputs
 from seqmodels.workflows.motifs import find_motifs
 from seqmodels.workflows.report import write_report
@@ -143,35 +143,37 @@ print(f"a positive seqlet overlaps a planted CTCF site in {hit} of {len(carriers
 
 # %% [markdown]
 # ## 4. Find the motifs and name them
-# `find_motifs` is the `seqmodels motifs` command as a function: filters of the first layer
-# as motifs, seqlets of the top-scoring sequences of every task clustered into motifs, and
-# Tomtom against JASPAR 2024 (vertebrate CORE, shipped offline by pyjaspar).
+# `find_motifs` is the `seqmodels motifs` command as a function: TF-MoDISco (modisco-lite)
+# clusters each task's hypothetical contributions into patterns, their hits are found in the
+# contribution tracks, the first layer's filters become motifs, and the informative ones are
+# named by Tomtom against JASPAR 2024 (vertebrate CORE, shipped offline by pyjaspar).
 
 # %%
 database = jaspar_motifs()
-results = find_motifs(task, sequences, RUN / "motifs", database=database, n_top=200, n_shuffles=10)
+results = find_motifs(task, sequences, RUN / "motifs", database=database, n_shuffles=10,
+                      control=False)  # fmt: skip
 write_report(RUN / "motifs" / "report.html", results, title="seqmodels tutorial")
-best = best_matches(results.matches)  # the best match of each motif, indexed by its name
-clusters = best[best.index.str.contains("cluster")]
-clusters[["target", "target_name", "q_value"]]
+patterns = results.summary[results.summary["kind"] == "pattern"].set_index("name")
+patterns[["sites", "hits", "target", "target_name", "q_value"]]
 
 # %% [markdown]
-# The logo of the first cluster of each task:
+# The contribution logo of the first pattern of each task that has one:
 
 # %%
 for name in task.output_names:
-    motif = next(m for m in results.clusters if m.name.startswith(name))
-    plot.motif_logo(motif)
+    pattern = next((p for p in results.patterns if p.name.startswith(f"{name}.pos")), None)
+    if pattern is not None:
+        plot.attribution_logo(pattern.cwm, title=f"{pattern.name} contribution")
 
 # %% [markdown]
-# Did we name the planted motifs? A JASPAR name of the same family counts (SOX2's cluster may
+# Did we name the planted motifs? A JASPAR name of the same family counts (SOX2's pattern may
 # match another SOX factor, POU5F1's another POU factor). Eight epochs are enough for the
 # single-motif tasks; the cooperative SOX2 + POU5F1 task needs the full training of
 # `make demo`, whose motif step names both (see the README).
 
 # %%
 families = {"CTCF": "CTCF", "SPI1": "SPI", "NRF1": "NRF1", "SOX2": "SOX", "POU5F1": "POU"}
-named = clusters[clusters["q_value"] <= 0.05]
+named = patterns[patterns["q_value"] <= 0.05]
 for factor, family in families.items():
     found = named[named["target_name"].str.upper().str.startswith(family)]
     print(f"{factor:<7} {'named' if len(found) else 'not named':<10}", found.index.tolist())

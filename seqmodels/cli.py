@@ -247,15 +247,23 @@ def _add_motifs(commands) -> None:
 
     p = commands.add_parser(
         "motifs",
-        help="the motifs a trained model learned, named from JASPAR, with logos and a report",
+        help="the motifs a trained model learned (TF-MoDISco patterns and first-layer "
+        "filters), named from JASPAR, with their hits, a negative control and a report",
         description=(
-            "Read a trained model through motifs. Writes to DIR: filters.meme (first-layer "
-            "filters as PPMs of their top-activating windows), seqlets.bed (high-importance "
-            "spans of the attribution tracks of the top-scoring sequences of each task), "
-            "clusters.meme (seqlets grouped into motifs), matches.tsv (Tomtom against JASPAR "
-            "or your MEME file, with p- and q-values), PNG logos in DIR/logos/ and "
-            "report.html, one self-contained page with all of it. DIR appears (or replaces an "
-            "earlier one) only when complete."
+            "Read a trained model through motifs. For each task the sequences are attributed "
+            "and TF-MoDISco (modisco-lite) clusters their contributions into patterns of both "
+            "signs; each pattern's hits are found in the contribution tracks. First-layer "
+            "filters become motifs of their top-activating windows, ranked by their influence "
+            "on the outputs. Patterns and filters are named by Tomtom against JASPAR "
+            "(or your MEME file) on their informative cores only: diffuse profiles are "
+            "reported as uninformative, a match must cover most of the core, q-values are over "
+            "all comparisons of the run's patterns (and of its filters). The control repeats "
+            "it all on the model with its filters permuted across positions: what it names "
+            "is the run's false-discovery estimate. Writes to DIR: patterns.meme, "
+            "patterns.tsv, filters.meme, filters.tsv, matches.tsv, seqlets.bed and hits.bed "
+            "(genome coordinates and strand), hits/PATTERN.bw (contribution at the pattern's "
+            "hits), control.json, PNG logos in DIR/logos/ and report.html, one self-contained "
+            "page with all of it. DIR appears (or replaces an earlier one) only when complete."
         ),
     )
     _add_checkpoint_inputs(p)
@@ -276,7 +284,21 @@ def _add_motifs(commands) -> None:
         "--n-shuffles", type=positive_int, default=20, help="references for deeplift_shap (20)"
     )
     p.add_argument(
-        "--top", type=positive_int, default=500, help="top-scoring sequences per task (500)"
+        "--top",
+        type=positive_int,
+        help="attribute only the N top-scoring sequences per task (default: all of them)",
+    )
+    p.add_argument(
+        "--control",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the negative control (filters permuted across positions; default: on, "
+        "about doubles the time)",
+    )
+    p.add_argument(
+        "--chrom-sizes",
+        help="chrom.sizes (or .fai) for the hits' bigWigs of "
+        "chr:start-end FASTA ids (with --bed, the genome's are used)",
     )
     p.add_argument(
         "--database",
@@ -585,7 +607,10 @@ def _run_attribute(args: argparse.Namespace, overrides: dict[str, str]) -> int:
 
 def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     from seqmodels.io.atomic import check_output_directory
-    from seqmodels.motifs.matching import Q_THRESHOLD, best_matches
+    from seqmodels.io.bed import chrom_sizes
+    from seqmodels.io.tracks import read_chrom_sizes
+    from seqmodels.motifs.matching import Q_THRESHOLD
+    from seqmodels.workflows.attribute import track_coordinates
     from seqmodels.workflows.motifs import motif_database, motifs_to_directory
 
     check_output_directory(args.out)
@@ -595,12 +620,21 @@ def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     database, source = motif_database(
         args.database, task.alphabet, collection=args.collection, tax_group=args.tax_group
     )  # checked before the work starts
+    sizes_source = args.chrom_sizes or args.genome
+    sizes = None
+    if args.chrom_sizes:
+        sizes = read_chrom_sizes(args.chrom_sizes)
+    elif args.genome:
+        sizes = chrom_sizes(args.genome)
     sequences = _open_inputs(args, task, streamed=False)
+    if sizes is not None and sequences.chrom is not None:
+        track_coordinates(sequences, sizes, source=sizes_source)  # every chromosome sized
     details = {
         "checkpoint": args.checkpoint,
         "inputs": args.fasta or f"{args.bed} over {args.genome}",
         "sequences": f"{len(sequences):,} × {sequences.length} bp",
-        "attribution": f"{args.method}, top {args.top} sequences per task",
+        "attribution": f"{args.method}, "
+        + (f"top {args.top} sequences per task" if args.top else "every sequence"),
         "database": source,
     }
     results = motifs_to_directory(
@@ -614,21 +648,33 @@ def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
         n_shuffles=args.n_shuffles,
         n_top=args.top,
         filter_threshold=args.filter_threshold,
+        control=args.control,
+        chrom_sizes=sizes,
         batch_size=args.batch_size,
         device=args.device,
         verbose=True,
     )
-    best = best_matches(results.matches)
-    named_filters = best.loc[[m.name for m in results.filters], "q_value"] <= Q_THRESHOLD
-    print(f"{named_filters.sum()} of {len(results.filters)} filters matched at q ≤ {Q_THRESHOLD}")
-    print(f"{len(results.clusters)} seqlet clusters, best matches:")
-    for motif in results.clusters:
-        row = best.loc[motif.name]
-        print(
-            f"  {motif.name:<28} {motif.nsites:>5} sites  {row.target:<10} "
-            f"{row.target_name:<14} q = {row.q_value:.1e}"
+    patterns = results.summary[results.summary["kind"] == "pattern"]
+    print(f"{len(patterns)} TF-MoDISco patterns ({patterns['informative'].sum()} informative):")
+    for row in patterns.itertuples(index=False):
+        match = (
+            f"{row.target:<10} {row.target_name:<14} q = {row.q_value:.1e}"
+            if row.informative
+            else "uninformative"
         )
-    print(f"wrote {args.out}/report.html, matches.tsv, filters.meme, clusters.meme, seqlets.bed")
+        print(f"  {row.name:<28} {row.sites:>6} seqlets {int(row.hits):>6} hits  {match}")
+    n_filters = (results.summary["kind"] == "filter").sum()
+    named = len(results.named("filter"))
+    print(f"{named} of {n_filters} filters named at q ≤ {Q_THRESHOLD}")
+    if results.control:
+        c = results.control
+        print(
+            f"control (filters permuted): {c['patterns_named']} of {c['patterns']} patterns "
+            f"and {c['filters_named']} of {c['filters']} filters named"
+        )
+    if sequences.chrom is not None and sizes is None:
+        print("no hits/*.bw: bigWigs need chromosome sizes (--chrom-sizes)")
+    print(f"wrote {args.out}/report.html, patterns.tsv, filters.tsv, matches.tsv, hits.bed, …")
     return 0
 
 

@@ -1,16 +1,17 @@
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 from torch import nn
 
-from seqmodels import SeqmodelsError, decode, one_hot_encode, to_indices
+from seqmodels import SeqmodelsError, decode, one_hot_encode
 from seqmodels.cli import main
 from seqmodels.io.meme import Motif, read_meme, write_meme
 from seqmodels.motifs import (
     best_matches,
     call_seqlets,
-    cluster_seqlets,
     filter_motifs,
     jaspar_motifs,
     match_motifs,
@@ -106,28 +107,6 @@ def test_seqlets_bed_uses_genome_coordinates(tmp_path):
     assert (tmp_path / "s.bed").read_text() == "chr2\t1002\t1004\tpositive\t6.0\t.\n"
 
 
-def test_seqlet_clusters_recover_planted_kmers_read_on_either_strand():
-    rng = np.random.default_rng(0)
-    codes = rng.integers(0, 4, (400, 80)).astype(np.uint8)
-    gata, ebox = (to_indices([site])[0] for site in ("AGATAAGA", "CACGTG"))
-    rows = []
-    for i in range(300):
-        site = gata if i < 200 else ebox
-        if i % 2:  # half of the GATA sites on the other strand
-            site = 3 - site[::-1]
-        start = rng.integers(5, 80 - len(site) - 5)
-        codes[i, start : start + len(site)] = site
-        rows.append((i, start - 2, start + len(site) + 2, 1, 1.0))
-    rows.append((0, 0, 4, -1, -1.0))  # negative seqlets are not clustered
-    seqlets = pd.DataFrame(rows, columns=["sequence", "start", "end", "sign", "score"])
-    motifs = cluster_seqlets(seqlets, codes, k=6, flank=4, min_seqlets=20)
-    assert [m.nsites for m in motifs] == [200, 100]
-    consensus = [decode(torch.from_numpy(m.probs[None]))[0] for m in motifs]
-    assert consensus[0] in ("AGATAAGA", "TCTTATCT")  # the seed's strand, trimmed to the site
-    assert consensus[1] == "CACGTG"
-    assert motifs[0].information_content().min() > 1.9
-
-
 @pytest.mark.slow  # memelite compiles its Tomtom with numba on first use (~35 s)
 def test_jaspar_matching_names_motifs():
     database = jaspar_motifs()
@@ -136,33 +115,37 @@ def test_jaspar_matching_names_motifs():
     ap1 = Motif("ap1", one_hot_encode("TGACTCA")[0].numpy() * 0.9 + 0.025)
     matches = match_motifs([ctcf, ap1], database, n_best=5)
     best = best_matches(matches)
-    assert best.loc[ctcf.name, "target"] == ctcf.name and best.loc[ctcf.name, "q_value"] < 1e-40
+    assert best.loc[ctcf.name, "target"] == ctcf.name and best.loc[ctcf.name, "q_value"] < 1e-35
     bzip = ("FOS", "JUN", "ATF", "BATF", "MAF", "NFE2", "BACH")
     names = matches[matches["query"] == "ap1"]["target_name"].str.upper()
     assert any(name.startswith(bzip) for name in names)
     assert (matches["q_value"] >= matches["p_value"]).all()
 
 
-@pytest.fixture(scope="module")
-def spi1_run(tmp_path_factory):
-    """A small CNN trained on sequences where the label is a planted SPI1 site."""
+def train_spi1(path, *, permuted: bool):
+    """A small CNN trained on sequences whose label is a planted SPI1 site (``permuted``: the
+    same labels shuffled across sequences, which leaves nothing to learn)."""
     from seqmodels.config import load_config
     from seqmodels.workflows.train import train
 
-    path = tmp_path_factory.mktemp("spi1")
     spi1 = next(m for m in jaspar_motifs() if m.name == "MA0080.7")
     rng = np.random.default_rng(0)
     records, labels = [], []
     for i in range(800):
-        seq = rng.choice(list("ACGT"), 60)
+        seq = rng.choice(list("ACGT"), 200)
         if i % 2:
             site = [rng.choice(list("ACGT"), p=column) for column in spi1.probs.T]
-            start = rng.integers(0, 60 - len(site))
+            start = rng.integers(0, 200 - len(site))
             seq[start : start + len(site)] = site
-        records.append(f">chr{1 + i % 3}:{i * 100}-{i * 100 + 60}\n{''.join(seq)}\n")
-        labels.append(f"chr{1 + i % 3}:{i * 100}-{i * 100 + 60},{i % 2}\n")
+        records.append(f">chr{1 + i % 3}:{i * 1000}-{i * 1000 + 200}\n{''.join(seq)}\n")
+        labels.append(i % 2)
+    if permuted:
+        labels = rng.permutation(labels)
+    ids = [r.split("\n")[0][1:] for r in records]
     (path / "x.fa").write_text("".join(records))
-    (path / "x.csv").write_text("id,SPI1\n" + "".join(labels))
+    (path / "x.csv").write_text(
+        "id,SPI1\n" + "".join(f"{i},{y}\n" for i, y in zip(ids, labels, strict=True))
+    )
     write_meme(path / "jaspar.meme", jaspar_motifs())  # as a user's own database
     config = load_config()
     config["data"].update(
@@ -178,35 +161,66 @@ def spi1_run(tmp_path_factory):
     return path
 
 
-@pytest.mark.slow  # trains a model, compiles Tomtom
+@pytest.fixture(scope="module")
+def spi1_run(tmp_path_factory):
+    return train_spi1(tmp_path_factory.mktemp("spi1"), permuted=False)
+
+
+def run_motifs(run, out, *extra) -> int:
+    return main(
+        ["motifs", "--checkpoint", str(run / "run/checkpoints/best.ckpt"), "--fasta",
+         str(run / "x.fa"), "--database", str(run / "jaspar.meme"), "--out", str(out), *extra]
+    )  # fmt: skip
+
+
+@pytest.mark.slow  # trains a model, compiles Tomtom and modisco-lite
 def test_cli_motifs_names_the_planted_motif_and_writes_a_report(spi1_run, tmp_path, capsys):
     out = tmp_path / "motifs"
-    status = main(
-        [
-            "motifs",
-            "--checkpoint",
-            str(spi1_run / "run/checkpoints/best.ckpt"),
-            "--fasta",
-            str(spi1_run / "x.fa"),
-            "--database",
-            str(spi1_run / "jaspar.meme"),
-            "--top",
-            "200",
-            "--out",
-            str(out),
-        ]
-    )
-    assert status == 0
-    matches = pd.read_csv(out / "matches.tsv", sep="\t")
-    best = matches[(matches["rank"] == 1) & matches["query"].str.startswith("SPI1.cluster")]
-    assert best.iloc[0]["target"] == "MA0080.7" and best.iloc[0]["q_value"] < 0.05
-    clusters = read_meme(out / "clusters.meme")
-    assert clusters[0].name == "SPI1.cluster0" and clusters[0].nsites >= 50
-    assert "SPI1.cluster0" in capsys.readouterr().out
-    bed = pd.read_csv(out / "seqlets.bed", sep="\t", header=None)
-    interval = bed[1] // 100 * 100  # FASTA ids chrN:start-end are genome coordinates
-    assert set(bed[0]) <= {"chr1", "chr2", "chr3"} and (bed[2] <= interval + 60).all()
-    assert set(bed[3]) <= {"SPI1:positive", "SPI1:negative"}
+    assert run_motifs(spi1_run, out, "--chrom-sizes", str(spi1_run / "sizes")) == 2  # no file
+    (spi1_run / "sizes").write_text("chr1\t1000000\nchr2\t1000000\nchr3\t1000000\n")
+    assert run_motifs(spi1_run, out, "--chrom-sizes", str(spi1_run / "sizes")) == 0
+    patterns = pd.read_csv(out / "patterns.tsv", sep="\t")
+    first = patterns.iloc[0]
+    assert first["name"] == "SPI1.pos0" and first["target"] == "MA0080.7"
+    assert first["q_value"] < 0.05 and first["sites"] >= 50 and first["hits"] >= first["sites"] / 2
+    assert read_meme(out / "patterns.meme")[0].name == "SPI1.pos0"
+    printed = capsys.readouterr().out
+    assert "SPI1.pos0" in printed and "control (filters permuted)" in printed
+    hits = pd.read_csv(out / "hits.bed", sep="\t", header=None)
+    interval = hits[1] // 1000 * 1000  # FASTA ids chrN:start-end are genome coordinates
+    assert set(hits[0]) <= {"chr1", "chr2", "chr3"} and (hits[2] <= interval + 200).all()
+    spi1 = hits[hits[3] == "SPI1.pos0/Spi1"]  # the pattern and its JASPAR name
+    assert len(spi1) and (spi1[5] == "+").mean() > 0.9  # the sites were planted forward
+    assert (spi1[1] // 1000 % 2 == 1).mean() > 0.85  # mostly where a site was planted
+    import pyBigWig
+
+    with pyBigWig.open(str(out / "hits" / "SPI1.pos0.bw")) as bw:  # read back by libBigWig
+        row = spi1.iloc[0]
+        values = np.array(bw.values(row[0], int(row[1]), int(row[2])))
+        assert np.isclose(values.sum(), row[4], atol=1e-4)  # the hit's summed contribution
+    control = json.loads((out / "control.json").read_text())
+    assert control["real_patterns_named"] == 1 and control["filters"] == 16  # reported beside
     report = (out / "report.html").read_text()
-    assert report.count("data:image/png;base64,") >= 4 and "MA0080.7" in report
-    assert (out / "logos" / "SPI1.cluster0.png").read_bytes().startswith(b"\x89PNG")
+    assert report.index("Seqlet patterns") < report.index("Filters (filters.tsv)")
+    assert "MA0080.7" in report and "Negative control" in report
+    assert (out / "logos" / "SPI1.pos0.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.slow  # trains two models, runs modisco-lite
+def test_a_model_trained_on_permuted_labels_names_no_pattern_and_few_filters(spi1_run, tmp_path):
+    permuted = train_spi1(tmp_path, permuted=True)
+    assert run_motifs(permuted, tmp_path / "null", "--no-control") == 0
+    assert run_motifs(spi1_run, tmp_path / "real", "--no-control") == 0
+    named = {}
+    for name in ("null", "real"):
+        summary = pd.concat(
+            [
+                pd.read_csv(tmp_path / name / f"{kind}.tsv", sep="\t")
+                for kind in ("patterns", "filters")
+            ]
+        )
+        named[name] = summary[summary["q_value"] <= 0.05]["name"].tolist()
+    assert not [n for n in named["null"] if ".pos" in n or ".neg" in n]
+    null_filters = [n for n in named["null"] if n.startswith("filter")]
+    real_filters = [n for n in named["real"] if n.startswith("filter")]
+    assert len(null_filters) <= len(real_filters) / 4

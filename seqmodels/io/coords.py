@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 _INTERVAL_ID = re.compile(
     r"^(?P<chrom>[^\s:]+):(?P<start>\d+)-(?P<end>\d+)(?:\((?P<strand>[+.-])\))?$"
@@ -36,4 +37,37 @@ def parse_interval_ids(
         np.array(start, dtype=np.int64),
         np.array(end, dtype=np.int64),
         np.array(strand),
+    )
+
+
+def genome_spans(
+    spans: pd.DataFrame,
+    chrom: np.ndarray,
+    start: np.ndarray,
+    strand: np.ndarray,
+    *,
+    length: int | None,
+) -> pd.DataFrame:
+    """``chrom``, ``start``, ``end`` and ``strand`` on the genome of spans within sequences
+    (``sequence``, ``start``, ``end`` and, optionally, ``strand`` relative to the sequence),
+    given each sequence's chromosome, leftmost position and strand. A minus-strand sequence
+    (read reverse-complemented, ``length`` long) mirrors its spans and flips their strand."""
+    row = spans["sequence"].to_numpy(dtype=np.int64)
+    origin = np.asarray(start)[row]
+    on = np.asarray(strand)[row]
+    minus = on == "-"
+    if minus.any() and length is None:
+        raise ValueError("minus-strand sequences need their length to map spans back")
+    first = np.where(minus, origin + (length or 0) - spans["end"], origin + spans["start"])
+    last = np.where(minus, origin + (length or 0) - spans["start"], origin + spans["end"])
+    relative = spans["strand"].to_numpy() if "strand" in spans else np.full(len(row), ".")
+    flipped = np.where(relative == "+", "-", "+")
+    oriented = np.where(minus, flipped, relative)
+    return pd.DataFrame(
+        {
+            "chrom": np.asarray(chrom)[row],
+            "start": first.astype(np.int64),
+            "end": last.astype(np.int64),
+            "strand": np.where(relative == ".", on, oriented),
+        }
     )

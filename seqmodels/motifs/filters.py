@@ -64,6 +64,45 @@ def filter_motifs(
     return motifs
 
 
+def filter_influence(
+    model: nn.Module, X: torch.Tensor, *, targets: list[int], batch_size: int = 256
+) -> np.ndarray:
+    """The share of the model's outputs that each first-layer filter carries, ``(K,)``.
+
+    Filter ``k``'s influence on output ``t`` of a sequence is ``|Σ_l (a_kl − ā_k) ∂y_t/∂a_kl|``,
+    the first-order change of the output were the filter's activation ``a`` replaced by its
+    mean ``ā`` over ``X`` (Basset's nullification, linearised); shares are of the sum over
+    sequences, targets and filters. Batch norm makes every filter's activation alike in size,
+    so the activation alone would not tell the filters the model relies on.
+    """
+    _, activation = _first_layers(model)
+    captured: list[torch.Tensor] = []
+    hook = activation.register_forward_hook(lambda m, i, out: captured.append(out))
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            total, count = 0.0, 0
+            for chunk in X.split(batch_size):
+                captured.clear()
+                model(chunk)
+                total = total + captured[0].double().sum(dim=(0, 2))
+                count += captured[0].shape[0] * captured[0].shape[2]
+        mean = (total / count).float()[None, :, None]  # ā, (1, K, 1)
+        influence = torch.zeros(mean.shape[1], dtype=torch.float64)  # (K,)
+        for chunk in X.split(batch_size):
+            for target in targets:
+                captured.clear()
+                output = model(chunk)[:, target].sum()
+                (gradient,) = torch.autograd.grad(output, captured[0])
+                change = ((captured[0] - mean) * gradient).sum(dim=2).abs()  # (n, K)
+                influence += change.sum(dim=0).detach().double()
+    finally:
+        hook.remove()
+        model.train(was_training)
+    return (influence / influence.sum().clamp(min=1e-300)).numpy()
+
+
 def _first_layers(model: nn.Module) -> tuple[nn.Conv1d, nn.Module]:
     """The first convolution and the first activation module after it."""
     modules = list(model.modules())
@@ -72,3 +111,15 @@ def _first_layers(model: nn.Module) -> tuple[nn.Conv1d, nn.Module]:
         m for m in modules[conv_index:] if isinstance(m, (nn.ReLU, nn.ELU, nn.GELU, nn.Softplus))
     )
     return modules[conv_index], activation
+
+
+@torch.no_grad()
+def permute_filters(model: nn.Module, *, random_state: int = 0) -> nn.Module:
+    """``model`` with each first-layer filter's positions shuffled (in place; returned): the
+    same weights and composition, no motif. The negative control of the motif step."""
+    conv, _ = _first_layers(model)
+    generator = torch.Generator().manual_seed(random_state)
+    weight = conv.weight  # (K, A, W)
+    for k in range(weight.shape[0]):
+        weight[k] = weight[k][:, torch.randperm(weight.shape[2], generator=generator)]
+    return model

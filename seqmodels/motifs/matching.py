@@ -32,39 +32,70 @@ def jaspar_motifs(
     return motifs
 
 
-def match_motifs(queries: list[Motif], targets: list[Motif], *, n_best: int = 5) -> pd.DataFrame:
-    """Best Tomtom matches of each query among the targets, with p- and q-values.
+CORE_INFORMATION = 0.5
+"""Bits a column needs to bound a query's informative core."""
+MIN_CORE_WIDTH = 5
+MIN_CORE_BITS = 5.0
+"""A core narrower than this, or holding fewer bits in all, is uninformative: not matched."""
+MIN_COVERAGE = 0.75
+"""Fraction of the query's core a match's alignment must cover."""
 
-    q-values are Benjamini–Hochberg over each query's comparisons with all targets.
+
+def informative_core(motif: Motif, *, min_information: float = CORE_INFORMATION) -> Motif | None:
+    """The motif trimmed to the columns from the first to the last of at least
+    ``min_information`` bits; None where that core is narrower than :data:`MIN_CORE_WIDTH`
+    columns or holds fewer than :data:`MIN_CORE_BITS` bits (a diffuse profile, which long
+    database matrices would otherwise match at small p-values)."""
+    bits = motif.information_content()
+    informative = np.flatnonzero(bits >= min_information)
+    if not len(informative):
+        return None
+    first, last = int(informative[0]), int(informative[-1]) + 1
+    if last - first < MIN_CORE_WIDTH or bits[first:last].sum() < MIN_CORE_BITS:
+        return None
+    return Motif(motif.name, motif.probs[:, first:last], alt=motif.alt, nsites=motif.nsites)
+
+
+def match_motifs(
+    queries: list[Motif],
+    targets: list[Motif],
+    *,
+    n_best: int = 5,
+    min_coverage: float = MIN_COVERAGE,
+) -> pd.DataFrame:
+    """Best Tomtom matches of each query's informative core among the targets.
+
+    Queries without an informative core (:func:`informative_core`) are not compared. A
+    comparison whose best alignment covers less than ``min_coverage`` of the core is no match
+    (its p-value counts as 1). q-values are Benjamini–Hochberg over every comparison of the
+    call, all queries together.
 
     Returns
     -------
     pandas.DataFrame
-        ``query``, ``rank``, ``target``, ``target_name``, ``p_value``, ``q_value``, ``offset``
-        and ``overlap``, sorted by query then rank.
+        ``query``, ``rank``, ``target``, ``target_name``, ``p_value``, ``q_value``, ``offset``,
+        ``overlap`` (aligned columns) and ``core`` (the query's core width), sorted by query
+        then rank; no rows for an uninformative query.
     """
     from memelite import tomtom
 
-    p_values, _, offsets, overlaps, _ = tomtom(
-        [q.probs for q in queries], [t.probs for t in targets]
-    )
+    cores = [core for core in map(informative_core, queries) if core is not None]
+    columns = ["query", "rank", "target", "target_name", "p_value", "q_value"]
+    columns += ["offset", "overlap", "core"]
+    if not cores:
+        return pd.DataFrame(columns=columns)
+    p_values, _, offsets, overlaps, _ = tomtom([c.probs for c in cores], [t.probs for t in targets])
+    widths = np.array([c.width for c in cores])[:, None]
+    p_values = np.where(overlaps >= min_coverage * widths, p_values, 1.0)
+    q_values = _benjamini_hochberg(p_values.ravel()).reshape(p_values.shape)
     rows = []
-    for i, query in enumerate(queries):
-        q_values = _benjamini_hochberg(p_values[i])
-        for rank, j in enumerate(np.argsort(p_values[i])[:n_best], start=1):
+    for i, core in enumerate(cores):
+        for rank, j in enumerate(np.argsort(p_values[i], kind="stable")[:n_best], start=1):
             rows.append(
-                {
-                    "query": query.name,
-                    "rank": rank,
-                    "target": targets[j].name,
-                    "target_name": targets[j].alt,
-                    "p_value": float(p_values[i, j]),
-                    "q_value": float(q_values[j]),
-                    "offset": int(offsets[i, j]),
-                    "overlap": int(overlaps[i, j]),
-                }
-            )
-    return pd.DataFrame(rows)
+                (core.name, rank, targets[j].name, targets[j].alt, float(p_values[i, j]),
+                 float(q_values[i, j]), int(offsets[i, j]), int(overlaps[i, j]), core.width)
+            )  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 def best_matches(matches: pd.DataFrame) -> pd.DataFrame:

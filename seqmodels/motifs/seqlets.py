@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from seqmodels.io.atomic import atomic_write
+from seqmodels.io.coords import genome_spans
 
 
 def call_seqlets(
@@ -77,24 +78,11 @@ def write_seqlets_bed(
     name = np.where(seqlets["sign"] > 0, "positive", "negative")
     if "task" in seqlets:
         name = seqlets["task"].astype(str) + ":" + name
-    row = seqlets["sequence"].to_numpy()
-    origin = np.asarray(start)[row]
-    strand = np.full(len(row), ".") if strand is None else np.asarray(strand)[row]
-    minus = strand == "-"
-    if minus.any() and length is None:
-        raise ValueError("minus-strand sequences need their length to map seqlets back")
-    first = np.where(minus, origin + (length or 0) - seqlets["end"], origin + seqlets["start"])
-    last = np.where(minus, origin + (length or 0) - seqlets["start"], origin + seqlets["end"])
-    bed = pd.DataFrame(
-        {
-            "chrom": np.asarray(chrom)[row],
-            "start": first,
-            "end": last,
-            "name": name,
-            "score": seqlets["score"].round(6),
-            "strand": strand,
-        }
-    )
+    n = len(start)
+    strand = np.full(n, ".") if strand is None else np.asarray(strand)
+    bed = genome_spans(seqlets[["sequence", "start", "end"]], chrom, start, strand, length=length)
+    bed.insert(3, "name", np.asarray(name))
+    bed.insert(4, "score", seqlets["score"].round(6).to_numpy())
     bed = bed.sort_values(["chrom", "start", "end"], kind="stable")
     with atomic_write(path) as handle:
         bed.to_csv(handle, sep="\t", header=False, index=False)

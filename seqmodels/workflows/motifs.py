@@ -1,8 +1,11 @@
-"""The motif step of a trained model, end to end: filters as motifs, seqlets on attribution
-tracks and their clusters, names from a motif database, logos, and one HTML report."""
+"""The motif step of a trained model, end to end: TF-MoDISco patterns of the attributions and
+their hits, first-layer filters as motifs, names from a motif database for the informative
+ones, a negative control, logos, and one HTML report."""
 
 from __future__ import annotations
 
+import copy
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,21 +14,43 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from seqmodels.attribution.core import attribute, importance_track
+from seqmodels.attribution.core import attribute
 from seqmodels.data.sets import SequenceSet
 from seqmodels.encoding import codes_to_one_hot
 from seqmodels.errors import SeqmodelsError
-from seqmodels.io.atomic import atomic_directory
+from seqmodels.io.atomic import atomic_directory, atomic_write
+from seqmodels.io.coords import genome_spans
 from seqmodels.io.meme import Motif, read_meme, write_meme
-from seqmodels.motifs.clustering import cluster_seqlets
-from seqmodels.motifs.filters import filter_motifs
+from seqmodels.io.tracks import bigwig_writer
+from seqmodels.motifs.filters import filter_influence, filter_motifs, permute_filters
+from seqmodels.motifs.hits import find_hits
 from seqmodels.motifs.matching import Q_THRESHOLD, best_matches, jaspar_motifs, match_motifs
-from seqmodels.motifs.seqlets import call_seqlets, write_seqlets_bed
+from seqmodels.motifs.modisco import Pattern, find_patterns
 from seqmodels.workflows.predict import predict
 from seqmodels.workflows.report import write_report
 
 LOGO_FLANK = 20
-"""Positions shown either side of the strongest seqlet in an attribution logo."""
+"""Positions shown either side of the strongest hit in an attribution logo."""
+
+
+COLUMNS = {
+    "pattern": ["name", "task", "sign", "sites", "hits", "width", "informative", "core",
+                "target", "target_name", "p_value", "q_value"],
+    "filter": ["name", "sites", "influence", "width", "informative", "core", "target",
+               "target_name", "p_value", "q_value"],
+}  # fmt: skip
+"""The columns of ``patterns.tsv`` and ``filters.tsv``."""
+
+
+@dataclass
+class _Attributed:
+    """One target's attributed sequences: their ``rows`` in the input, contributions
+    ``(n, A, L)`` of the observed bases and the patterns found in them."""
+
+    target: int
+    rows: np.ndarray
+    contributions: np.ndarray
+    patterns: list[Pattern]
 
 
 @dataclass
@@ -34,22 +59,39 @@ class MotifResults:
 
     Attributes
     ----------
-    filters, clusters : list of Motif
-        Filter motifs (with at least ``min_sites`` sites) and seqlet clusters, named
-        ``filterK`` and ``TASK.clusterK``.
-    seqlets : pandas.DataFrame
-        Every seqlet, with its ``task`` and the ``sequence`` index it lies in.
+    patterns : list of Pattern
+        TF-MoDISco patterns of every target, named ``TASK.pos0``, ``TASK.neg0``, ….
+    filters : list of Motif
+        First-layer filters with at least ``min_sites`` sites, named ``filterK``.
+    summary : pandas.DataFrame
+        One row per pattern and filter (``patterns.tsv`` and ``filters.tsv``): its kind,
+        task, sign, sites or seqlets, hits, influence (filters), informative core
+        width and best match with its q-value.
     matches : pandas.DataFrame
-        The best database matches of every motif (see :func:`match_motifs`).
+        The best database matches of every informative motif (:func:`match_motifs`).
+    hits : pandas.DataFrame
+        Every hit (:func:`~seqmodels.motifs.hits.find_hits`) with its ``task`` and the
+        ``sequence`` index it lies in.
+    control : dict, optional
+        The negative control's counts (``control.json``), when it ran.
     logos : dict of str to Path
-        Motif name (or ``TASK.topK`` for attribution logos) → PNG.
+        Motif name (``NAME.sequence`` for a pattern's sequence logo, ``TASK.topK`` for
+        attribution logos) → PNG.
     """
 
+    patterns: list[Pattern]
     filters: list[Motif]
-    clusters: list[Motif]
-    seqlets: pd.DataFrame
+    summary: pd.DataFrame
     matches: pd.DataFrame
+    hits: pd.DataFrame
+    control: dict | None = None
     logos: dict[str, Path] = field(default_factory=dict)
+
+    def named(self, kind: str, q_threshold: float = Q_THRESHOLD) -> pd.DataFrame:
+        """Rows of ``summary`` of one kind (``pattern`` or ``filter``) whose best match has a
+        q-value at most ``q_threshold``."""
+        rows = self.summary[self.summary["kind"] == kind]
+        return rows[rows["q_value"] <= q_threshold]
 
 
 def find_motifs(
@@ -60,7 +102,7 @@ def find_motifs(
     database: list[Motif],
     targets: list[int] | None = None,
     method: str = "deeplift_shap",
-    n_top: int = 500,
+    n_top: int | None = None,
     n_logos: int = 3,
     filter_threshold: float = 0.7,
     min_sites: int = 10,
@@ -68,18 +110,30 @@ def find_motifs(
     q_threshold: float = Q_THRESHOLD,
     max_filter_logos: int = 24,
     n_shuffles: int = 20,
+    control: bool = True,
+    chrom_sizes: dict[str, int] | None = None,
     batch_size: int = 32,
     device: str | torch.device | None = None,
     verbose: bool = False,
 ) -> MotifResults:
     """Find and name the motifs a trained task has learned; write them under ``out``.
 
-    Writes ``filters.meme`` and ``clusters.meme`` (MEME minimal format), ``seqlets.bed``
-    (genome coordinates when the sequences have them), ``matches.tsv`` and PNG logos in
-    ``logos/``: of every cluster, and of the ``max_filter_logos`` filters with the best
-    matches at a q-value up to ``q_threshold`` (a logo takes a third of a second to draw).
-    For each target, the ``n_top`` sequences the model scores highest are
-    attributed with ``method``; seqlets are called on their tracks and clustered.
+    For each target, the sequences (all, or the ``n_top`` the model scores highest) are
+    attributed with ``method``, and TF-MoDISco clusters their hypothetical contributions into
+    patterns of both signs, trimmed to the columns that carry contribution; each pattern's
+    hits are found in the contribution tracks. The first-layer filters become motifs of their
+    top-activating windows, ranked by their influence on the outputs. Patterns and
+    filters are matched to ``database`` by their informative cores (diffuse ones are
+    reported as uninformative, not matched), with q-values over all comparisons of the run's
+    patterns, and of its filters; hits are found for the informative patterns.
+    With ``control`` the same steps run on a copy of the model whose first-layer filters are
+    permuted across positions: what it names estimates the run's false discoveries.
+
+    Writes ``patterns.meme``, ``patterns.tsv``, ``filters.meme``, ``filters.tsv``,
+    ``matches.tsv``, ``seqlets.bed`` (each pattern's seqlets) and ``hits.bed`` (genome
+    coordinates and strand when the sequences have them), ``hits/PATTERN.bw`` (contribution
+    at the pattern's hits, where chromosome sizes are known), ``control.json`` and PNG logos
+    in ``logos/``.
 
     Parameters
     ----------
@@ -89,9 +143,12 @@ def find_motifs(
         Motifs to name the found ones by (e.g. :func:`jaspar_motifs` or a MEME file).
     targets : list of int, optional
         Output indices (default: every output).
+    n_top : int, optional
+        Attribute only the sequences the model scores highest for each target.
     filter_threshold : float
-        Fraction of a filter's largest activation that makes a site (see
-        :func:`filter_motifs`).
+        Fraction of a filter's largest activation that makes a site.
+    chrom_sizes : dict of str to int, optional
+        Chromosome sizes for the hits' bigWigs, when the sequences have genome coordinates.
     """
     from seqmodels import plot
 
@@ -102,59 +159,227 @@ def find_motifs(
     targets = list(range(len(names))) if targets is None else targets
     X = codes_to_one_hot(torch.from_numpy(sequences.codes), alphabet)
     chrom, start, strand = _coordinates(sequences)
+    sizes = chrom_sizes if sequences.chrom is not None else _own_sizes(sequences)
+    complement = None if alphabet.complement is None else alphabet.complement_codes[: alphabet.size]
+    scores = predict(task, sequences, batch_size=256, device=device)  # (N, T)
 
-    filters = [
-        m for m in filter_motifs(task.model, X, threshold=filter_threshold) if m.nsites >= min_sites
-    ]
-    scores = predict(task, sequences, batch_size=256, device=device)
-    clusters, tables, logos = [], [], {}
-    for target in tqdm(targets, disable=not verbose, unit="task", desc="motifs"):
-        top = np.argsort(-scores[:, target], kind="stable")[:n_top]
-        hypothetical = attribute(
-            task.model, X[top], method=method, target=target, hypothetical=True,
-            n_shuffles=n_shuffles, alphabet=alphabet.name, batch_size=batch_size, device=device,
-        )  # fmt: skip
-        track = importance_track(hypothetical, X[top]).numpy()
-        seqlets = call_seqlets(track)
-        found = cluster_seqlets(
-            seqlets, sequences.codes[top], alphabet=alphabet.name, prefix=f"{names[target]}.cluster"
-        )
-        clusters += found
-        for rank in range(min(n_logos, len(top))):
-            name, index = f"{names[target]}.top{rank}", top[rank]
-            mine = seqlets[(seqlets["sequence"] == rank) & (seqlets["sign"] > 0)]
+    def step(model, *, desc: str) -> tuple[list[Pattern], list[Motif], np.ndarray, list]:
+        filters = filter_motifs(model, X, threshold=filter_threshold)
+        influence = filter_influence(model, X, targets=targets)
+        patterns, attributed = [], []
+        for target in tqdm(targets, disable=not verbose, unit="task", desc=desc):
+            rows = _rows(scores[:, target], n_top)
+            hypothetical = attribute(
+                model, X[rows], method=method, target=target, hypothetical=True,
+                n_shuffles=n_shuffles, alphabet=alphabet.name, batch_size=batch_size,
+                device=device,
+            ).numpy()  # fmt: skip
+            found = find_patterns(X[rows].numpy(), hypothetical, prefix=f"{names[target]}.")
+            patterns += found
+            attributed.append(_Attributed(target, rows, hypothetical * X[rows].numpy(), found))
+        return patterns, filters, influence, attributed
+
+    patterns, all_filters, influence, attributed = step(task.model, desc="motifs")
+    keep = [k for k, m in enumerate(all_filters) if m.nsites >= min_sites]
+    filters, influence = [all_filters[k] for k in keep], influence[keep]
+    matches = pd.concat(  # q-values over all comparisons of each kind
+        [match_motifs([p.motif() for p in patterns], database, n_best=n_matches),
+         match_motifs(filters, database, n_best=n_matches)],
+        ignore_index=True,
+    )  # fmt: skip
+    summary = _summary(patterns, filters, influence, matches)
+    informative = set(summary.loc[summary["informative"], "name"])
+
+    logos: dict[str, Path] = {}
+    hits_tables = []
+    for one in attributed:
+        found = [p for p in one.patterns if p.name in informative]
+        hits = find_hits(found, one.contributions, complement=complement)
+        hits_tables.append(hits.assign(task=names[one.target]))
+        top = np.argsort(-scores[one.rows, one.target], kind="stable")[:n_logos]
+        for rank, local in enumerate(top):
+            name, index = f"{names[one.target]}.top{rank}", one.rows[local]
+            track = one.contributions[local]
             logos[name] = out / "logos" / f"{name}.png"
             minus = strand[index] == "-"  # positions run backwards in the genome: none shown
             plot.attribution_logo(
-                hypothetical[rank] * X[index],
-                alphabet=alphabet.name,
-                **_logo_window(mine, track[rank], 0 if minus else start[index]),
+                track, alphabet=alphabet.name,
+                **_logo_window(hits[hits["sequence"] == local], track.sum(axis=0),
+                               0 if minus else start[index]),
                 title=f"{name}: {sequences.ids[index]}" + (" (read 5′→3′ on −)" if minus else ""),
                 path=logos[name],
-            )
-        tables.append(seqlets.assign(task=names[target], sequence=top[seqlets["sequence"]]))
-    seqlets = pd.concat(tables, ignore_index=True)
+            )  # fmt: skip
+        if len(hits) and len(one.patterns) and sizes is not None:
+            _write_hit_tracks(out / "hits", hits, one, chrom, start, strand, sizes)
+        hits_tables[-1]["sequence"] = one.rows[hits["sequence"].to_numpy(dtype=np.int64)]
+    hits = pd.concat(hits_tables, ignore_index=True)
+    counts = hits.groupby("motif").size()
+    is_pattern = summary["kind"] == "pattern"
+    summary["hits"] = summary["name"].map(counts).fillna(0).astype("Int64").where(is_pattern)
 
+    labels = _bed_names(summary, q_threshold)
+    _write_bed(out / "hits.bed", hits, hits["motif"].map(labels), hits["score"], chrom, start,
+               strand, sequences.length)  # fmt: skip
+    seqlets = _pattern_seqlets(attributed)
+    _write_bed(out / "seqlets.bed", seqlets, seqlets["motif"].map(labels), seqlets["score"],
+               chrom, start, strand, sequences.length)  # fmt: skip
+
+    write_meme(out / "patterns.meme", [p.motif() for p in patterns], alphabet=alphabet.symbols)
     write_meme(out / "filters.meme", filters, alphabet=alphabet.symbols)
-    write_meme(out / "clusters.meme", clusters, alphabet=alphabet.symbols)
-    write_seqlets_bed(
-        out / "seqlets.bed", seqlets, chrom, start, strand=strand, length=sequences.length
-    )
-    matches = match_motifs(filters + clusters, database, n_best=n_matches)
     matches.to_csv(out / "matches.tsv", sep="\t", index=False)
-    best = best_matches(matches).sort_values("q_value")
-    named = set(best[best["q_value"] <= q_threshold].index[:max_filter_logos])
-    for motif in [f for f in filters if f.name in named] + clusters:
-        logos[motif.name] = out / "logos" / f"{motif.name}.png"
-        plot.motif_logo(motif, alphabet=alphabet, path=logos[motif.name])
-    return MotifResults(filters, clusters, seqlets, matches, logos)
+    for kind in ("pattern", "filter"):
+        table = summary[summary["kind"] == kind][COLUMNS[kind]]
+        table.to_csv(out / f"{kind}s.tsv", sep="\t", index=False, na_rep="")
+
+    for pattern in patterns:
+        logos[pattern.name] = out / "logos" / f"{pattern.name}.png"
+        plot.attribution_logo(
+            pattern.cwm, alphabet=alphabet.name, title=f"{pattern.name} contribution",
+            path=logos[pattern.name],
+        )  # fmt: skip
+        logos[f"{pattern.name}.sequence"] = out / "logos" / f"{pattern.name}.sequence.png"
+        plot.motif_logo(pattern.motif(), alphabet=alphabet, path=logos[f"{pattern.name}.sequence"])
+    named = summary[(summary["kind"] == "filter") & (summary["q_value"] <= q_threshold)]
+    for name in named["name"][:max_filter_logos]:
+        motif = filters[[m.name for m in filters].index(name)]
+        logos[name] = out / "logos" / f"{name}.png"
+        plot.motif_logo(motif, alphabet=alphabet, path=logos[name])
+
+    results = MotifResults(patterns, filters, summary, matches, hits, logos=logos)
+    if control:
+        results.control = _control(
+            step, task.model, database, results, min_sites=min_sites, q_threshold=q_threshold
+        )
+        with atomic_write(out / "control.json") as handle:
+            json.dump(results.control, handle, indent=2)
+    return results
 
 
-def _logo_window(seqlets: pd.DataFrame, track: np.ndarray, x0: int) -> dict[str, int]:
-    """``start``, ``end`` and ``x0`` of the window around the strongest positive seqlet of
-    one sequence (else its most important base)."""
-    if len(seqlets):
-        best = seqlets.loc[seqlets["score"].idxmax()]
+def _rows(scores: np.ndarray, n_top: int | None) -> np.ndarray:
+    """Indices of the sequences to attribute for one target: all, or the ``n_top`` scored
+    highest (in descending order of score)."""
+    if n_top is None or n_top >= len(scores):
+        return np.arange(len(scores))
+    return np.argsort(-scores, kind="stable")[:n_top]
+
+
+def _summary(
+    patterns: list[Pattern],
+    filters: list[Motif],
+    influence: np.ndarray,
+    matches: pd.DataFrame,
+) -> pd.DataFrame:
+    """One row per pattern, then per filter (by influence), with its best match."""
+    rows = [
+        {"kind": "pattern", "name": p.name, "task": p.name.rsplit(".", 1)[0], "sign": p.sign,
+         "sites": len(p.seqlets), "width": p.width}
+        for p in patterns
+    ]  # fmt: skip
+    rows += [
+        {"kind": "filter", "name": f.name, "sites": f.nsites, "width": f.width,
+         "influence": float(s)}
+        for f, s in sorted(zip(filters, influence, strict=True), key=lambda pair: -pair[1])
+    ]  # fmt: skip
+    columns = ["kind", "name", "task", "sign", "sites", "width", "influence"]
+    summary = pd.DataFrame(rows, columns=columns)
+    best = best_matches(matches)
+    summary["sign"] = summary["sign"].astype("Int64")
+    summary["core"] = summary["name"].map(best["core"]).astype("Int64")
+    summary["informative"] = summary["core"].notna()
+    for column in ("target", "target_name", "p_value", "q_value"):
+        summary[column] = summary["name"].map(best[column])
+    return summary
+
+
+def _bed_names(summary: pd.DataFrame, q_threshold: float) -> dict[str, str]:
+    """Each pattern's BED name: ``TASK.pos0``, with ``/FACTOR`` where it is named."""
+    labels = {}
+    for row in summary[summary["kind"] == "pattern"].itertuples(index=False):
+        named = row.q_value <= q_threshold and isinstance(row.target_name, str)
+        labels[row.name] = f"{row.name}/{row.target_name}" if named else row.name
+    return labels
+
+
+def _pattern_seqlets(attributed: list[_Attributed]) -> pd.DataFrame:
+    """Every pattern's seqlets, indexed into the input, with their summed contribution."""
+    tables = []
+    for one in attributed:
+        per_base = np.concatenate(
+            [np.zeros((len(one.rows), 1)), one.contributions.sum(axis=1).cumsum(axis=1)], axis=1
+        )
+        for pattern in one.patterns:
+            s = pattern.seqlets
+            n = s["sequence"].to_numpy(dtype=np.int64)
+            score = per_base[n, s["end"]] - per_base[n, s["start"]]
+            tables.append(s.assign(sequence=one.rows[n], motif=pattern.name, score=score))
+    columns = ["sequence", "start", "end", "strand", "motif", "score"]
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
+
+
+def _write_bed(path, spans, name, score, chrom, start, strand, length) -> None:
+    """BED6 of spans within sequences, in genome coordinates, sorted."""
+    bed = genome_spans(spans, chrom, start, strand, length=length)
+    bed.insert(3, "name", np.asarray(name, dtype=str))
+    bed.insert(4, "score", np.round(np.asarray(score, dtype=float), 6))
+    bed = bed.sort_values(["chrom", "start", "end"], kind="stable")
+    with atomic_write(path) as handle:
+        bed.to_csv(handle, sep="\t", header=False, index=False)
+
+
+def _write_hit_tracks(folder: Path, hits, one: _Attributed, chrom, start, strand, sizes):
+    """One bigWig per pattern of ``one``: the per-base contribution at its hits (``hits``
+    index ``one``'s sequences), nothing elsewhere."""
+    folder.mkdir(exist_ok=True)
+    per_base = one.contributions.sum(axis=1)  # (n, L)
+    rank = {name: i for i, name in enumerate(sizes)}
+    for motif, mine in hits.groupby("motif", sort=True):
+        local = mine["sequence"].to_numpy(dtype=np.int64)
+        spans = genome_spans(
+            mine.assign(sequence=one.rows[local]), chrom, start, strand, length=per_base.shape[1]
+        )
+        order = np.lexsort((spans["start"].to_numpy(), spans["chrom"].map(rank).to_numpy()))
+        with bigwig_writer(folder / f"{motif}.bw", sizes) as writer:
+            for j in order:
+                n, a, b = local[j], int(mine["start"].iloc[j]), int(mine["end"].iloc[j])
+                values = per_base[n, a:b]
+                if strand[one.rows[n]] == "-":
+                    values = values[::-1]
+                writer.add(str(spans["chrom"].iloc[j]), int(spans["start"].iloc[j]), values)
+
+
+def _own_sizes(sequences: SequenceSet) -> dict[str, int]:
+    """Sequences without genome coordinates are their own chromosomes, named by id."""
+    return {record_id: sequences.length for record_id in sequences.ids}
+
+
+def _control(step, model, database, results: MotifResults, *, min_sites, q_threshold) -> dict:
+    """The motif step on ``model`` with its first-layer filters permuted across positions:
+    how many patterns and filters it names, beside the real model's."""
+    patterns, filters, _, _ = step(permute_filters(copy.deepcopy(model)), desc="control")
+    filters = [f for f in filters if f.nsites >= min_sites]
+    matches = pd.concat(
+        [match_motifs([p.motif() for p in patterns], database, n_best=1),
+         match_motifs(filters, database, n_best=1)],
+        ignore_index=True,
+    )  # fmt: skip
+    best = best_matches(matches)
+    named = set(best.index[best["q_value"] <= q_threshold])
+    return {
+        "model": "first-layer filters permuted across positions",
+        "patterns": len(patterns),
+        "patterns_named": sum(p.name in named for p in patterns),
+        "filters": len(filters),
+        "filters_named": sum(f.name in named for f in filters),
+        "real_patterns_named": len(results.named("pattern", q_threshold)),
+        "real_filters_named": len(results.named("filter", q_threshold)),
+    }
+
+
+def _logo_window(hits: pd.DataFrame, track: np.ndarray, x0: int) -> dict[str, int]:
+    """``start``, ``end`` and ``x0`` of the window around the strongest hit of one sequence
+    (else its most important base)."""
+    if len(hits):
+        best = hits.loc[hits["score"].abs().idxmax()]
         centre = int(best["start"] + best["end"]) // 2
     else:
         centre = int(np.abs(track).argmax())

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from seqmodels.io.atomic import atomic_write
-from seqmodels.motifs.matching import Q_THRESHOLD, best_matches
+from seqmodels.motifs.matching import Q_THRESHOLD
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -33,31 +33,44 @@ def write_report(
 ) -> None:
     """Write ``report.html`` for :class:`~seqmodels.workflows.motifs.MotifResults`.
 
-    Sections: the inputs (``details``), motifs whose best match has a q-value at most
-    ``q_threshold``, every seqlet cluster, the attribution logos of the top sequences, and
-    the logos of named filters.
+    Sections: the inputs (``details``), the negative control, the TF-MoDISco patterns (logos
+    of contribution and of sequence, seqlets, hits, best matches), the attribution logos of
+    the top sequences, and the filters named at a q-value up to ``q_threshold``, by their
+    influence on the outputs. Every number is in a file beside the report.
     """
-    best = _best_matches(results.matches)
-    motifs = {m.name: m for m in results.filters + results.clusters}
-    named = best[best["q_value"] <= q_threshold].sort_values("q_value")
-    unshown = (~named["query"].isin(list(results.logos))).sum()
-    named = named[named["query"].isin(list(results.logos))]
+    summary = results.summary
+    also = _next_matches(results.matches)
     parts = [f"<h1>{html.escape(title)}</h1>"]
     if details:
         parts.append(_table(pd.DataFrame({"": list(details), " ": list(details.values())})))
-    parts.append(f"<h2>Named motifs (best match q ≤ {q_threshold:g})</h2>")
-    parts.append(_motif_table(named, motifs, results.logos) if len(named) else "<p>None.</p>")
-    if unshown:
-        parts.append(f"<p>and {unshown} more filters: see matches.tsv.</p>")
-    parts.append("<h2>Seqlet clusters</h2>")
-    clusters = best[best["query"].isin([m.name for m in results.clusters])]
-    parts.append(_motif_table(clusters, motifs, results.logos))
+    if results.control:
+        c = results.control
+        parts.append(
+            "<p><b>Negative control</b> (control.json): the same step on the model with its "
+            f"first-layer filters permuted across positions names {c['patterns_named']} of "
+            f"{c['patterns']} patterns and {c['filters_named']} of {c['filters']} filters; "
+            f"this run names {c['real_patterns_named']} patterns and "
+            f"{c['real_filters_named']} filters.</p>"
+        )
+    patterns = summary[summary["kind"] == "pattern"]
+    parts.append(
+        f"<h2>Seqlet patterns (TF-MoDISco; patterns.tsv, q ≤ {q_threshold:g} in bold)</h2>"
+    )
+    parts.append(
+        _pattern_table(patterns, also, results.logos, q_threshold)
+        if len(patterns)
+        else "<p>None.</p>"
+    )
     parts.append("<h2>Attributions of the top sequences</h2>")
     tops = [name for name in results.logos if ".top" in name]
     parts.append(_grid([(name, results.logos[name]) for name in tops], height=None))
-    drawn = [(m.name, results.logos[m.name]) for m in results.filters if m.name in results.logos]
-    parts.append(f"<h2>Named filters ({len(drawn)} of {len(results.filters)})</h2>")
-    parts.append(_grid(drawn, height=70))
+    filters = summary[summary["kind"] == "filter"]
+    named = filters[filters["q_value"] <= q_threshold]
+    parts.append(
+        f"<h2>Filters (filters.tsv): {len(named)} of {len(filters)} named, "
+        f"{(~filters['informative']).sum()} uninformative</h2>"
+    )
+    parts.append(_filter_table(named, also, results.logos) if len(named) else "<p>None.</p>")
     page = (
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>\n<body>\n"
@@ -68,29 +81,63 @@ def write_report(
         handle.write(page)
 
 
-def _best_matches(matches: pd.DataFrame) -> pd.DataFrame:
-    """One row per query: its best match, with the names of the next ones as ``also``."""
+def _next_matches(matches: pd.DataFrame) -> dict[str, str]:
+    """The names of each query's matches after the best, joined."""
     others = matches[matches["rank"] > 1].groupby("query", sort=False)["target_name"]
-    best = best_matches(matches)
-    best["also"] = others.agg(lambda names: ", ".join(dict.fromkeys(map(str, names.dropna()))))
-    return best.reset_index().fillna({"also": ""})
+    return others.agg(lambda names: ", ".join(dict.fromkeys(map(str, names.dropna())))).to_dict()
 
 
-def _motif_table(rows: pd.DataFrame, motifs: dict, logos: dict[str, Path]) -> str:
-    head = ["motif", "logo", "sites", "best match", "name", "p-value", "q-value", "next matches"]
+def _match_cells(row, also: dict[str, str], q_threshold: float) -> list[str]:
+    if not row.informative:
+        return ["uninformative", "", "", ""]
+    name = html.escape(str(row.target_name))
+    return [
+        html.escape(str(row.target)),
+        f"<b>{name}</b>" if row.q_value <= q_threshold else name,
+        f"<td class='num'>{row.q_value:.2e}",
+        html.escape(also.get(row.name, "")),
+    ]
+
+
+def _pattern_table(rows, also, logos, q_threshold) -> str:
+    head = ["pattern", "contribution", "sequence", "seqlets", "hits", "best match", "name",
+            "q-value", "next matches"]  # fmt: skip
     body = []
     for row in rows.itertuples(index=False):
         cells = [
-            html.escape(row.query),
-            _image(logos[row.query], "logo"),
-            f"<td class='num'>{motifs[row.query].nsites:,}",
-            html.escape(row.target),
-            f"<b>{html.escape(str(row.target_name))}</b>",
-            f"<td class='num'>{row.p_value:.2e}",
-            f"<td class='num'>{row.q_value:.2e}",
-            html.escape(row.also),
+            html.escape(row.name),
+            _image(logos[row.name], "logo"),
+            _image(logos[f"{row.name}.sequence"], "logo"),
+            f"<td class='num'>{row.sites:,}",
+            f"<td class='num'>{int(row.hits):,}",
+            *_match_cells(row, also, q_threshold),
         ]
-        body.append("<tr>" + "".join(c if c.startswith("<td") else f"<td>{c}" for c in cells))
+        body.append(_row(cells))
+    return _html_table(head, body)
+
+
+def _filter_table(rows, also, logos) -> str:
+    head = ["filter", "logo", "influence", "sites", "best match", "name", "q-value",
+            "next matches"]  # fmt: skip
+    body = []
+    for row in rows.itertuples(index=False):
+        logo = _image(logos[row.name], "logo") if row.name in logos else ""
+        cells = [
+            html.escape(row.name),
+            logo,
+            f"<td class='num'>{row.influence:.1%}",
+            f"<td class='num'>{row.sites:,}",
+            *_match_cells(row, also, float("inf")),
+        ]
+        body.append(_row(cells))
+    return _html_table(head, body)
+
+
+def _row(cells: list[str]) -> str:
+    return "<tr>" + "".join(c if c.startswith("<td") else f"<td>{c}" for c in cells)
+
+
+def _html_table(head: list[str], body: list[str]) -> str:
     header = "<tr>" + "".join(f"<th>{h}" for h in head)
     return f"<table>{header}{''.join(body)}</table>"
 
