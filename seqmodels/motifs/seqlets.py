@@ -78,11 +78,28 @@ def write_seqlets_bed(
     name = np.where(seqlets["sign"] > 0, "positive", "negative")
     if "task" in seqlets:
         name = seqlets["task"].astype(str) + ":" + name
-    n = len(start)
-    strand = np.full(n, ".") if strand is None else np.asarray(strand)
-    bed = genome_spans(seqlets[["sequence", "start", "end"]], chrom, start, strand, length=length)
-    bed.insert(3, "name", np.asarray(name))
-    bed.insert(4, "score", seqlets["score"].round(6).to_numpy())
+    strand = np.full(len(start), ".") if strand is None else np.asarray(strand)
+    spans = seqlets[["sequence", "start", "end"]]
+    write_spans_bed(path, spans, name, seqlets["score"], chrom, start, strand, length=length)
+
+
+def write_spans_bed(
+    path: str | Path,
+    spans: pd.DataFrame,
+    name,
+    score,
+    chrom: np.ndarray,
+    start: np.ndarray,
+    strand: np.ndarray,
+    *,
+    length: int | None,
+) -> None:
+    """Spans within sequences (``sequence``, ``start``, ``end``, optionally ``strand``) as
+    sorted BED6 in genome coordinates (:func:`~seqmodels.io.coords.genome_spans`), with a
+    ``name`` and ``score`` per span."""
+    bed = genome_spans(spans, chrom, start, strand, length=length)
+    bed.insert(3, "name", np.asarray(name, dtype=str))
+    bed.insert(4, "score", np.round(np.asarray(score, dtype=float), 6))
     bed = bed.sort_values(["chrom", "start", "end"], kind="stable")
     with atomic_write(path) as handle:
         bed.to_csv(handle, sep="\t", header=False, index=False)

@@ -26,6 +26,7 @@ from seqmodels.motifs.filters import filter_influence, filter_motifs, permute_fi
 from seqmodels.motifs.hits import find_hits
 from seqmodels.motifs.matching import Q_THRESHOLD, best_matches, jaspar_motifs, match_motifs
 from seqmodels.motifs.modisco import Pattern, find_patterns
+from seqmodels.motifs.seqlets import write_spans_bed
 from seqmodels.workflows.predict import predict
 from seqmodels.workflows.report import write_report
 
@@ -182,11 +183,7 @@ def find_motifs(
     patterns, all_filters, influence, attributed = step(task.model, desc="motifs")
     keep = [k for k, m in enumerate(all_filters) if m.nsites >= min_sites]
     filters, influence = [all_filters[k] for k in keep], influence[keep]
-    matches = pd.concat(  # q-values over all comparisons of each kind
-        [match_motifs([p.motif() for p in patterns], database, n_best=n_matches),
-         match_motifs(filters, database, n_best=n_matches)],
-        ignore_index=True,
-    )  # fmt: skip
+    matches = _match(patterns, filters, database, n_best=n_matches)
     summary = _summary(patterns, filters, influence, matches)
     informative = set(summary.loc[summary["informative"], "name"])
 
@@ -195,7 +192,6 @@ def find_motifs(
     for one in attributed:
         found = [p for p in one.patterns if p.name in informative]
         hits = find_hits(found, one.contributions, complement=complement)
-        hits_tables.append(hits.assign(task=names[one.target]))
         top = np.argsort(-scores[one.rows, one.target], kind="stable")[:n_logos]
         for rank, local in enumerate(top):
             name, index = f"{names[one.target]}.top{rank}", one.rows[local]
@@ -211,18 +207,19 @@ def find_motifs(
             )  # fmt: skip
         if len(hits) and len(one.patterns) and sizes is not None:
             _write_hit_tracks(out / "hits", hits, one, chrom, start, strand, sizes)
-        hits_tables[-1]["sequence"] = one.rows[hits["sequence"].to_numpy(dtype=np.int64)]
+        within = hits["sequence"].to_numpy(dtype=np.int64)
+        hits_tables.append(hits.assign(task=names[one.target], sequence=one.rows[within]))
     hits = pd.concat(hits_tables, ignore_index=True)
     counts = hits.groupby("motif").size()
     is_pattern = summary["kind"] == "pattern"
     summary["hits"] = summary["name"].map(counts).fillna(0).astype("Int64").where(is_pattern)
 
     labels = _bed_names(summary, q_threshold)
-    _write_bed(out / "hits.bed", hits, hits["motif"].map(labels), hits["score"], chrom, start,
-               strand, sequences.length)  # fmt: skip
+    write_spans_bed(out / "hits.bed", hits, hits["motif"].map(labels), hits["score"], chrom,
+                    start, strand, length=sequences.length)  # fmt: skip
     seqlets = _pattern_seqlets(attributed)
-    _write_bed(out / "seqlets.bed", seqlets, seqlets["motif"].map(labels), seqlets["score"],
-               chrom, start, strand, sequences.length)  # fmt: skip
+    write_spans_bed(out / "seqlets.bed", seqlets, seqlets["motif"].map(labels),
+                    seqlets["score"], chrom, start, strand, length=sequences.length)  # fmt: skip
 
     write_meme(out / "patterns.meme", [p.motif() for p in patterns], alphabet=alphabet.symbols)
     write_meme(out / "filters.meme", filters, alphabet=alphabet.symbols)
@@ -253,6 +250,16 @@ def find_motifs(
         with atomic_write(out / "control.json") as handle:
             json.dump(results.control, handle, indent=2)
     return results
+
+
+def _match(patterns: list[Pattern], filters: list[Motif], database, *, n_best: int):
+    """Matches of the patterns and of the filters, each kind's q-values over all of its
+    comparisons."""
+    return pd.concat(
+        [match_motifs([p.motif() for p in patterns], database, n_best=n_best),
+         match_motifs(filters, database, n_best=n_best)],
+        ignore_index=True,
+    )  # fmt: skip
 
 
 def _rows(scores: np.ndarray, n_top: int | None) -> np.ndarray:
@@ -316,16 +323,6 @@ def _pattern_seqlets(attributed: list[_Attributed]) -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
 
 
-def _write_bed(path, spans, name, score, chrom, start, strand, length) -> None:
-    """BED6 of spans within sequences, in genome coordinates, sorted."""
-    bed = genome_spans(spans, chrom, start, strand, length=length)
-    bed.insert(3, "name", np.asarray(name, dtype=str))
-    bed.insert(4, "score", np.round(np.asarray(score, dtype=float), 6))
-    bed = bed.sort_values(["chrom", "start", "end"], kind="stable")
-    with atomic_write(path) as handle:
-        bed.to_csv(handle, sep="\t", header=False, index=False)
-
-
 def _write_hit_tracks(folder: Path, hits, one: _Attributed, chrom, start, strand, sizes):
     """One bigWig per pattern of ``one``: the per-base contribution at its hits (``hits``
     index ``one``'s sequences), nothing elsewhere."""
@@ -357,12 +354,7 @@ def _control(step, model, database, results: MotifResults, *, min_sites, q_thres
     how many patterns and filters it names, beside the real model's."""
     patterns, filters, _, _ = step(permute_filters(copy.deepcopy(model)), desc="control")
     filters = [f for f in filters if f.nsites >= min_sites]
-    matches = pd.concat(
-        [match_motifs([p.motif() for p in patterns], database, n_best=1),
-         match_motifs(filters, database, n_best=1)],
-        ignore_index=True,
-    )  # fmt: skip
-    best = best_matches(matches)
+    best = best_matches(_match(patterns, filters, database, n_best=1))
     named = set(best.index[best["q_value"] <= q_threshold])
     return {
         "model": "first-layer filters permuted across positions",
