@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import chip_data  # noqa: E402
 
+from seqmodels.allocator import keep_large_allocations  # noqa: E402
+
 OWN_FAMILY = {"OCT4.pos": "POU", "OCT4.neg": "Maf-related"}
 """What each sign's patterns must be named: positive (Oct4 peaks) POU, negative (MafK) Maf."""
 RELATED = ("POU", "SOX", "Maf-related", "Fos-related", "Jun-related", "CNC", "ATF", "bZIP")
@@ -122,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "runs" / "benchmark_motifs")
     parser.add_argument("--out", type=Path, help="write the table as Markdown here")
     args = parser.parse_args(argv)
+    keep_large_allocations()  # as the seqmodels command does
     warnings.simplefilter("ignore")
     logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
     fasta, labels = chip_data.fetch(ROOT / "data" / "chip")

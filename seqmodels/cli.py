@@ -281,7 +281,7 @@ def _add_motifs(commands) -> None:
         help=f"attribution method: {', '.join(METHODS)} (default: deeplift_shap)",
     )
     p.add_argument(
-        "--n-shuffles", type=positive_int, default=20, help="references for deeplift_shap (20)"
+        "--n-shuffles", type=positive_int, default=10, help="references for deeplift_shap (10)"
     )
     p.add_argument(
         "--top",

@@ -9,6 +9,10 @@ from torch import nn
 
 from seqmodels.io.meme import Motif
 
+INFLUENCE_P = 0.05
+"""A filter is matched only where its influence on the outputs exceeds that of the
+permuted-filter null at this empirical p-value."""
+
 
 @torch.no_grad()
 def filter_motifs(
@@ -67,13 +71,13 @@ def filter_motifs(
 def filter_influence(
     model: nn.Module, X: torch.Tensor, *, targets: list[int], batch_size: int = 256
 ) -> np.ndarray:
-    """The share of the model's outputs that each first-layer filter carries, ``(K,)``.
+    """How much each first-layer filter moves the model's outputs, ``(K,)``, in output units.
 
     Filter ``k``'s influence on output ``t`` of a sequence is ``|Σ_l (a_kl − ā_k) ∂y_t/∂a_kl|``,
     the first-order change of the output were the filter's activation ``a`` replaced by its
-    mean ``ā`` over ``X`` (Basset's nullification, linearised); shares are of the sum over
-    sequences, targets and filters. Batch norm makes every filter's activation alike in size,
-    so the activation alone would not tell the filters the model relies on.
+    mean ``ā`` over ``X`` (Basset's nullification, linearised), averaged over sequences and
+    targets. Batch norm makes every filter's activation alike in size, so the activation
+    alone would not tell the filters the model relies on.
     """
     _, activation = _first_layers(model)
     captured: list[torch.Tensor] = []
@@ -100,7 +104,7 @@ def filter_influence(
     finally:
         hook.remove()
         model.train(was_training)
-    return (influence / influence.sum().clamp(min=1e-300)).numpy()
+    return (influence / (len(X) * len(targets))).numpy()
 
 
 def _first_layers(model: nn.Module) -> tuple[nn.Conv1d, nn.Module]:

@@ -22,9 +22,20 @@ from seqmodels.io.atomic import atomic_directory, atomic_write
 from seqmodels.io.coords import genome_spans
 from seqmodels.io.meme import Motif, read_meme, write_meme
 from seqmodels.io.tracks import bigwig_writer
-from seqmodels.motifs.filters import filter_influence, filter_motifs, permute_filters
+from seqmodels.motifs.filters import (
+    INFLUENCE_P,
+    filter_influence,
+    filter_motifs,
+    permute_filters,
+)
 from seqmodels.motifs.hits import find_hits
-from seqmodels.motifs.matching import Q_THRESHOLD, best_matches, jaspar_motifs, match_motifs
+from seqmodels.motifs.matching import (
+    Q_THRESHOLD,
+    best_matches,
+    informative_core,
+    jaspar_motifs,
+    match_motifs,
+)
 from seqmodels.motifs.modisco import Pattern, find_patterns
 from seqmodels.motifs.seqlets import write_spans_bed
 from seqmodels.workflows.predict import predict
@@ -33,12 +44,15 @@ from seqmodels.workflows.report import write_report
 LOGO_FLANK = 20
 """Positions shown either side of the strongest hit in an attribution logo."""
 
+NULL_SIZE = 128
+"""Null influences at least: filters permuted with as many seeds as this takes."""
+
 
 COLUMNS = {
     "pattern": ["name", "task", "sign", "sites", "hits", "width", "informative", "core",
                 "target", "target_name", "p_value", "q_value"],
-    "filter": ["name", "sites", "influence", "width", "informative", "core", "target",
-               "target_name", "p_value", "q_value"],
+    "filter": ["name", "sites", "influence", "influence_p", "width", "informative", "core",
+               "target", "target_name", "p_value", "q_value"],
 }  # fmt: skip
 """The columns of ``patterns.tsv`` and ``filters.tsv``."""
 
@@ -66,7 +80,8 @@ class MotifResults:
         First-layer filters with at least ``min_sites`` sites, named ``filterK``.
     summary : pandas.DataFrame
         One row per pattern and filter (``patterns.tsv`` and ``filters.tsv``): its kind,
-        task, sign, sites or seqlets, hits, influence (filters), informative core
+        task, sign, sites or seqlets, hits, influence (filters: share of the outputs' change
+        and its empirical p-value against the permuted-filter null), informative core
         width and best match with its q-value.
     matches : pandas.DataFrame
         The best database matches of every informative motif (:func:`match_motifs`).
@@ -110,7 +125,7 @@ def find_motifs(
     n_matches: int = 5,
     q_threshold: float = Q_THRESHOLD,
     max_filter_logos: int = 24,
-    n_shuffles: int = 20,
+    n_shuffles: int = 10,
     control: bool = True,
     chrom_sizes: dict[str, int] | None = None,
     batch_size: int = 32,
@@ -123,10 +138,12 @@ def find_motifs(
     attributed with ``method``, and TF-MoDISco clusters their hypothetical contributions into
     patterns of both signs, trimmed to the columns that carry contribution; each pattern's
     hits are found in the contribution tracks. The first-layer filters become motifs of their
-    top-activating windows, ranked by their influence on the outputs. Patterns and
-    filters are matched to ``database`` by their informative cores (diffuse ones are
-    reported as uninformative, not matched), with q-values over all comparisons of the run's
-    patterns, and of its filters; hits are found for the informative patterns.
+    top-activating windows, ranked by their influence on the outputs; only filters whose
+    influence exceeds that of the same model's filters permuted across positions (empirical
+    p ≤ ``INFLUENCE_P``) are matched. Patterns and filters are matched to ``database`` by
+    their informative cores (diffuse ones are reported as uninformative, not matched), with
+    q-values over all comparisons of the run's patterns, and of its filters; hits are found
+    for the informative patterns.
     With ``control`` the same steps run on a copy of the model whose first-layer filters are
     permuted across positions: what it names estimates the run's false discoveries.
 
@@ -181,10 +198,12 @@ def find_motifs(
         return patterns, filters, influence, attributed
 
     patterns, all_filters, influence, attributed = step(task.model, desc="motifs")
+    null = _null_influence(task.model, X, targets, n_filters=len(all_filters))
     keep = [k for k, m in enumerate(all_filters) if m.nsites >= min_sites]
     filters, influence = [all_filters[k] for k in keep], influence[keep]
-    matches = _match(patterns, filters, database, n_best=n_matches)
-    summary = _summary(patterns, filters, influence, matches)
+    influence_p = _empirical_p(influence, null)
+    matches = _match(patterns, _influential(filters, influence_p), database, n_best=n_matches)
+    summary = _summary(patterns, filters, influence / influence.sum(), influence_p, matches)
     informative = set(summary.loc[summary["informative"], "name"])
 
     logos: dict[str, Path] = {}
@@ -245,8 +264,9 @@ def find_motifs(
     results = MotifResults(patterns, filters, summary, matches, hits, logos=logos)
     if control:
         results.control = _control(
-            step, task.model, database, results, min_sites=min_sites, q_threshold=q_threshold
-        )
+            step, task.model, database, results, null,
+            min_sites=min_sites, q_threshold=q_threshold,
+        )  # fmt: skip
         with atomic_write(out / "control.json") as handle:
             json.dump(results.control, handle, indent=2)
     return results
@@ -262,6 +282,27 @@ def _match(patterns: list[Pattern], filters: list[Motif], database, *, n_best: i
     )  # fmt: skip
 
 
+def _null_influence(model, X, targets: list[int], *, n_filters: int) -> np.ndarray:
+    """The influences of ``model``'s first-layer filters permuted across positions (seeds 1,
+    2, …; the control has seed 0), pooled until there are ``NULL_SIZE`` of them."""
+    seeds = range(1, 1 + -(-NULL_SIZE // n_filters))
+    return np.concatenate(
+        [filter_influence(permute_filters(copy.deepcopy(model), random_state=seed), X,
+                          targets=targets) for seed in seeds]
+    )  # fmt: skip
+
+
+def _empirical_p(influence: np.ndarray, null: np.ndarray) -> np.ndarray:
+    """Each filter's empirical p-value: the share of the null's filters (with one pseudo-count)
+    whose influence is at least its own."""
+    exceed = (null[None, :] >= influence[:, None]).sum(axis=1)
+    return (1 + exceed) / (1 + len(null))
+
+
+def _influential(filters: list[Motif], influence_p: np.ndarray) -> list[Motif]:
+    return [f for f, p in zip(filters, influence_p, strict=True) if p <= INFLUENCE_P]
+
+
 def _rows(scores: np.ndarray, n_top: int | None) -> np.ndarray:
     """Indices of the sequences to attribute for one target: all, or the ``n_top`` scored
     highest (in descending order of score)."""
@@ -274,6 +315,7 @@ def _summary(
     patterns: list[Pattern],
     filters: list[Motif],
     influence: np.ndarray,
+    influence_p: np.ndarray,
     matches: pd.DataFrame,
 ) -> pd.DataFrame:
     """One row per pattern, then per filter (by influence), with its best match."""
@@ -282,16 +324,20 @@ def _summary(
          "sites": len(p.seqlets), "width": p.width}
         for p in patterns
     ]  # fmt: skip
+    order = np.argsort(-influence, kind="stable")
     rows += [
-        {"kind": "filter", "name": f.name, "sites": f.nsites, "width": f.width,
-         "influence": float(s)}
-        for f, s in sorted(zip(filters, influence, strict=True), key=lambda pair: -pair[1])
+        {"kind": "filter", "name": filters[k].name, "sites": filters[k].nsites,
+         "width": filters[k].width, "influence": float(influence[k]),
+         "influence_p": float(influence_p[k])}
+        for k in order
     ]  # fmt: skip
-    columns = ["kind", "name", "task", "sign", "sites", "width", "influence"]
+    columns = ["kind", "name", "task", "sign", "sites", "width", "influence", "influence_p"]
     summary = pd.DataFrame(rows, columns=columns)
     best = best_matches(matches)
     summary["sign"] = summary["sign"].astype("Int64")
-    summary["core"] = summary["name"].map(best["core"]).astype("Int64")
+    cores = {m.name: informative_core(m) for m in [p.motif() for p in patterns] + filters}
+    core = summary["name"].map(lambda name: None if cores[name] is None else cores[name].width)
+    summary["core"] = core.astype("Int64")
     summary["informative"] = summary["core"].notna()
     for column in ("target", "target_name", "p_value", "q_value"):
         summary[column] = summary["name"].map(best[column])
@@ -349,12 +395,15 @@ def _own_sizes(sequences: SequenceSet) -> dict[str, int]:
     return {record_id: sequences.length for record_id in sequences.ids}
 
 
-def _control(step, model, database, results: MotifResults, *, min_sites, q_threshold) -> dict:
-    """The motif step on ``model`` with its first-layer filters permuted across positions:
-    how many patterns and filters it names, beside the real model's."""
-    patterns, filters, _, _ = step(permute_filters(copy.deepcopy(model)), desc="control")
-    filters = [f for f in filters if f.nsites >= min_sites]
-    best = best_matches(_match(patterns, filters, database, n_best=1))
+def _control(step, model, database, results: MotifResults, null, *, min_sites, q_threshold) -> dict:
+    """The motif step on ``model`` with its first-layer filters permuted across positions
+    (another permutation than the influence ``null``'s): how many patterns and filters it
+    names, beside the real model's."""
+    patterns, filters, influence, _ = step(permute_filters(copy.deepcopy(model)), desc="control")
+    keep = [k for k, f in enumerate(filters) if f.nsites >= min_sites]
+    filters = [filters[k] for k in keep]
+    influential = _influential(filters, _empirical_p(influence[keep], null))
+    best = best_matches(_match(patterns, influential, database, n_best=1))
     named = set(best.index[best["q_value"] <= q_threshold])
     return {
         "model": "first-layer filters permuted across positions",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from seqmodels.io.atomic import atomic_write
+from seqmodels.motifs.filters import INFLUENCE_P
 from seqmodels.motifs.matching import Q_THRESHOLD
 
 STYLE = """
@@ -66,8 +67,10 @@ def write_report(
     parts.append(_grid([(name, results.logos[name]) for name in tops], height=None))
     filters = summary[summary["kind"] == "filter"]
     named = filters[filters["q_value"] <= q_threshold]
+    weak = (filters["influence_p"] > INFLUENCE_P).sum()
     parts.append(
-        f"<h2>Filters (filters.tsv): {len(named)} of {len(filters)} named, "
+        f"<h2>Filters (filters.tsv): {len(named)} of {len(filters)} named; {weak} move the "
+        f"outputs no more than permuted filters do (p > {INFLUENCE_P:g}), not matched; "
         f"{(~filters['informative']).sum()} uninformative</h2>"
     )
     parts.append(_filter_table(named, also, results.logos) if len(named) else "<p>None.</p>")
@@ -117,7 +120,7 @@ def _pattern_table(rows, also, logos, q_threshold) -> str:
 
 
 def _filter_table(rows, also, logos) -> str:
-    head = ["filter", "logo", "influence", "sites", "best match", "name", "q-value",
+    head = ["filter", "logo", "influence", "p (null)", "sites", "best match", "name", "q-value",
             "next matches"]  # fmt: skip
     body = []
     for row in rows.itertuples(index=False):
@@ -126,6 +129,7 @@ def _filter_table(rows, also, logos) -> str:
             html.escape(row.name),
             logo,
             f"<td class='num'>{row.influence:.1%}",
+            f"<td class='num'>{row.influence_p:.3f}",
             f"<td class='num'>{row.sites:,}",
             *_match_cells(row, also, float("inf")),
         ]
