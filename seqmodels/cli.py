@@ -610,6 +610,7 @@ def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     from seqmodels.io.bed import chrom_sizes
     from seqmodels.io.tracks import read_chrom_sizes
     from seqmodels.motifs.matching import Q_THRESHOLD
+    from seqmodels.motifs.modisco import MIN_SHARE
     from seqmodels.workflows.attribute import track_coordinates
     from seqmodels.workflows.motifs import motif_database, motifs_to_directory
 
@@ -657,12 +658,16 @@ def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     patterns = results.summary[results.summary["kind"] == "pattern"]
     print(f"{len(patterns)} TF-MoDISco patterns ({patterns['informative'].sum()} informative):")
     for row in patterns.itertuples(index=False):
-        match = (
-            f"{row.target:<10} {row.target_name:<14} q = {row.q_value:.1e}"
-            if row.informative
-            else "uninformative"
+        if not row.informative:
+            match = "uninformative"
+        elif isinstance(row.target, str):
+            match = f"{row.target:<10} {row.target_name:<14} q = {row.q_value:.1e}"
+        else:
+            match = f"not matched (carries < {MIN_SHARE:.0%} of the attribution)"
+        print(
+            f"  {row.name:<28} {row.sites:>6} seqlets {row.share:>6.1%} {int(row.hits):>6} hits"
+            f"  {match}"
         )
-        print(f"  {row.name:<28} {row.sites:>6} seqlets {int(row.hits):>6} hits  {match}")
     n_filters = (results.summary["kind"] == "filter").sum()
     named = len(results.named("filter"))
     print(f"{named} of {n_filters} filters named at q ≤ {Q_THRESHOLD}")

@@ -4,7 +4,7 @@ sites of both signs and strands come back as trimmed patterns whose seqlets lie 
 import numpy as np
 import pytest
 
-from seqmodels.motifs.modisco import _window, find_patterns
+from seqmodels.motifs.modisco import MIN_SHARE, _window, find_patterns
 
 
 def contributions(n=400, length=120, seed=0):
@@ -57,6 +57,14 @@ def test_planted_sites_of_both_signs_come_back_as_trimmed_patterns_on_their_site
         strands = [truth[row][1] for row in pattern.seqlets["sequence"]]
         agree = np.mean(np.array(strands) == pattern.seqlets["strand"].to_numpy())
         assert agree > 0.95 or agree < 0.05  # one orientation throughout (the pattern's own)
+        per_base = (one_hot * hypothetical).sum(axis=1)
+        spans = pattern.seqlets[["sequence", "start", "end"]].itertuples(index=False)
+        summed = [per_base[row, start:end].sum() for row, start, end in spans]
+        assert np.allclose(pattern.seqlets["score"], summed)
+        assert np.sign(summed).tolist() == [pattern.sign] * len(summed)
+        assert pattern.share == pytest.approx(np.abs(summed).sum() / np.abs(per_base).sum())
+        # all sites of a motif carry about 40% of the contribution (1,600 of ~4,000)
+        assert MIN_SHARE < pattern.share < 0.45
 
 
 def test_the_seqlet_window_fits_short_sequences():

@@ -2,6 +2,7 @@
 matching coverage and run-wide q-values, the permuted-filter control, hits and their genome
 coordinates."""
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -127,11 +128,11 @@ def planted(n=60, length=50, seed=0):
         contributions[i, :, start : start + 6] = site
         truth.append((i, start, start + 6, strand))
     seqlets = pd.DataFrame(truth[:20], columns=["sequence", "start", "end", "strand"])
-    return (
-        contributions,
-        Pattern("T.pos0", 1, np.abs(cwm) / np.abs(cwm).sum(0), cwm, seqlets),
-        truth,
-    )
+    per_base = contributions.sum(axis=1)
+    score = [per_base[i, start:end].sum() for i, start, end, _ in truth[:20]]
+    share = float(np.abs(score).sum() / np.abs(per_base).sum())
+    ppm = np.abs(cwm) / np.abs(cwm).sum(0)
+    return contributions, Pattern("T.pos0", 1, ppm, cwm, seqlets.assign(score=score), share), truth
 
 
 def test_hits_are_found_where_the_pattern_was_planted_on_either_strand():
@@ -145,12 +146,12 @@ def test_hits_are_found_where_the_pattern_was_planted_on_either_strand():
 
 def test_negative_patterns_hit_only_negative_contributions_and_hits_do_not_overlap():
     contributions, pattern, truth = planted()
-    negative = Pattern("T.neg0", -1, pattern.ppm, -pattern.cwm, pattern.seqlets)
+    negative = dataclasses.replace(pattern, name="T.neg0", sign=-1, cwm=-pattern.cwm)
     assert find_hits([negative], contributions).empty  # the planted sites raise the output
     flipped = find_hits([negative], -contributions)
     assert len(flipped) == len(truth) and (flipped["score"] < 0).all()
-    both = find_hits([pattern, Pattern("T.pos1", 1, pattern.ppm, pattern.cwm * 0.9,
-                                       pattern.seqlets)], contributions)  # fmt: skip
+    weaker = dataclasses.replace(pattern, name="T.pos1", cwm=pattern.cwm * 0.9)
+    both = find_hits([pattern, weaker], contributions)
     assert len(both) == len(truth)  # each site once, by the pattern it scores highest for
     for _, group in both.groupby("sequence"):
         spans = sorted(zip(group["start"], group["end"], strict=True))

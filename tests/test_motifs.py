@@ -183,6 +183,7 @@ def test_cli_motifs_names_the_planted_motif_and_writes_a_report(spi1_run, tmp_pa
     first = patterns.iloc[0]
     assert first["name"] == "SPI1.pos0" and first["target"] == "MA0080.7"
     assert first["q_value"] < 0.05 and first["sites"] >= 50 and first["hits"] >= first["sites"] / 2
+    assert first["share"] > 0.01 and patterns.loc[patterns["share"] < 0.01, "q_value"].isna().all()
     assert read_meme(out / "patterns.meme")[0].name == "SPI1.pos0"
     printed = capsys.readouterr().out
     assert "SPI1.pos0" in printed and "control (filters permuted)" in printed

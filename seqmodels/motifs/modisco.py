@@ -17,6 +17,12 @@ TRIM_THRESHOLD = 0.3
 """A pattern keeps the columns from the first to the last whose summed absolute contribution
 is at least this fraction of its largest (modisco-lite's report uses the same rule)."""
 
+MIN_SHARE = 0.01
+"""A pattern is named only if its seqlets carry at least this share of the absolute
+contribution of the sequences it was found in. On 7,797 ChIP-seq peaks the patterns of a model
+trained on permuted labels carried at most 0.28% each (34 patterns), the real model's own
+factors' 3.4–22%."""
+
 N_LEIDEN_RUNS = 10
 """Leiden clusterings with different seeds (the function's default is 50, the ``modisco
 motifs`` command's 2): 2 split a cleanly planted motif into fragments, 10 do not."""
@@ -38,7 +44,10 @@ class Pattern:
         Mean contribution of each base at each column (the contribution-weight matrix).
     seqlets : pandas.DataFrame
         ``sequence`` (row of the input), ``start``, ``end`` (0-based, half-open, the trimmed
-        columns; within the sequence) and ``strand`` (``+`` where the pattern reads forward).
+        columns; within the sequence), ``strand`` (``+`` where the pattern reads forward) and
+        ``score`` (the seqlet's summed contribution).
+    share : float
+        The share of the input's absolute contribution that its seqlets carry.
     """
 
     name: str
@@ -46,6 +55,7 @@ class Pattern:
     ppm: np.ndarray
     cwm: np.ndarray
     seqlets: pd.DataFrame
+    share: float
 
     @property
     def width(self) -> int:
@@ -100,11 +110,15 @@ def find_patterns(
             initial_flank_to_add=min(10, flank),
             n_leiden_runs=N_LEIDEN_RUNS,
         )
+    per_base = (one_hot * hypothetical).sum(axis=1)  # contribution of the observed bases
+    cumulative = np.concatenate([np.zeros((len(per_base), 1)), per_base.cumsum(axis=1)], axis=1)
+    total = np.abs(per_base).sum()
     patterns = []
     for sign, found in ((1, positive), (-1, negative)):
         kind = "pos" if sign > 0 else "neg"
         for k, pattern in enumerate(found or []):
-            trimmed = _trimmed(pattern, f"{prefix}{kind}{k}", sign, trim_threshold, length)
+            name = f"{prefix}{kind}{k}"
+            trimmed = _trimmed(pattern, name, sign, trim_threshold, cumulative, total)
             if trimmed is not None:
                 patterns.append(trimmed)
     return patterns
@@ -120,13 +134,18 @@ def _window(length: int) -> tuple[int, int]:
     return window, flank
 
 
-def _trimmed(pattern, name: str, sign: int, threshold: float, length: int) -> Pattern | None:
-    """One modisco SeqletSet as a :class:`Pattern`, trimmed; None if it has no contribution."""
+def _trimmed(
+    pattern, name: str, sign: int, threshold: float, cumulative: np.ndarray, total: float
+) -> Pattern | None:
+    """One modisco SeqletSet as a :class:`Pattern`, trimmed, its seqlets scored from the
+    running sums ``(N, L + 1)`` of the input's per-base contribution (``total``: its absolute
+    sum); None if it has no contribution."""
+    length = cumulative.shape[1] - 1
     cwm = np.asarray(pattern.contrib_scores, dtype=np.float64).T  # (4, W)
-    score = np.abs(cwm).sum(axis=0)
-    if not score.max() > 0:
+    weight = np.abs(cwm).sum(axis=0)
+    if not weight.max() > 0:
         return None
-    keep = np.flatnonzero(score >= threshold * score.max())
+    keep = np.flatnonzero(weight >= threshold * weight.max())
     first, last = int(keep[0]), int(keep[-1]) + 1
     rows = []
     for seqlet in pattern.seqlets:
@@ -137,6 +156,9 @@ def _trimmed(pattern, name: str, sign: int, threshold: float, length: int) -> Pa
         if start >= 0 and end <= length:
             rows.append((seqlet.example_idx, start, end, "-" if seqlet.is_revcomp else "+"))
     seqlets = pd.DataFrame(rows, columns=["sequence", "start", "end", "strand"])
+    n, a, b = (seqlets[c].to_numpy(dtype=np.int64) for c in ("sequence", "start", "end"))
+    score = cumulative[n, b] - cumulative[n, a]
     ppm = np.asarray(pattern.sequence, dtype=np.float64).T[:, first:last]
     ppm = ppm / ppm.sum(axis=0, keepdims=True)
-    return Pattern(name, sign, ppm, cwm[:, first:last], seqlets)
+    share = float(np.abs(score).sum() / total)
+    return Pattern(name, sign, ppm, cwm[:, first:last], seqlets.assign(score=score), share)

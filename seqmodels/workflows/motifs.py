@@ -36,7 +36,7 @@ from seqmodels.motifs.matching import (
     jaspar_motifs,
     match_motifs,
 )
-from seqmodels.motifs.modisco import Pattern, find_patterns
+from seqmodels.motifs.modisco import MIN_SHARE, Pattern, find_patterns
 from seqmodels.motifs.seqlets import write_spans_bed
 from seqmodels.workflows.predict import predict
 from seqmodels.workflows.report import write_report
@@ -49,7 +49,7 @@ NULL_SIZE = 128
 
 
 COLUMNS = {
-    "pattern": ["name", "task", "sign", "sites", "hits", "width", "informative", "core",
+    "pattern": ["name", "task", "sign", "sites", "share", "hits", "width", "informative", "core",
                 "target", "target_name", "p_value", "q_value"],
     "filter": ["name", "sites", "influence", "influence_p", "width", "informative", "core",
                "target", "target_name", "p_value", "q_value"],
@@ -80,9 +80,10 @@ class MotifResults:
         First-layer filters with at least ``min_sites`` sites, named ``filterK``.
     summary : pandas.DataFrame
         One row per pattern and filter (``patterns.tsv`` and ``filters.tsv``): its kind,
-        task, sign, sites or seqlets, hits, influence (filters: share of the outputs' change
-        and its empirical p-value against the permuted-filter null), informative core
-        width and best match with its q-value.
+        task, sign, sites or seqlets, share (patterns: of the attribution their seqlets carry),
+        hits, influence (filters: share of the outputs' change and its empirical p-value
+        against the permuted-filter null), informative core width and best match with its
+        q-value.
     matches : pandas.DataFrame
         The best database matches of every informative motif (:func:`match_motifs`).
     hits : pandas.DataFrame
@@ -137,8 +138,9 @@ def find_motifs(
     For each target, the sequences (all, or the ``n_top`` the model scores highest) are
     attributed with ``method``, and TF-MoDISco clusters their hypothetical contributions into
     patterns of both signs, trimmed to the columns that carry contribution; each pattern's
-    hits are found in the contribution tracks. The first-layer filters become motifs of their
-    top-activating windows, ranked by their influence on the outputs; only filters whose
+    hits are found in the contribution tracks. Only patterns whose seqlets carry at least
+    ``MIN_SHARE`` of the attribution are matched. The first-layer filters become motifs of
+    their top-activating windows, ranked by their influence on the outputs; only filters whose
     influence exceeds that of the same model's filters permuted across positions (empirical
     p ≤ ``INFLUENCE_P``) are matched. Patterns and filters are matched to ``database`` by
     their informative cores (diffuse ones are reported as uninformative, not matched), with
@@ -202,7 +204,9 @@ def find_motifs(
     keep = [k for k, m in enumerate(all_filters) if m.nsites >= min_sites]
     filters, influence = [all_filters[k] for k in keep], influence[keep]
     influence_p = _empirical_p(influence, null)
-    matches = _match(patterns, _influential(filters, influence_p), database, n_best=n_matches)
+    matches = _match(
+        _supported(patterns), _influential(filters, influence_p), database, n_best=n_matches
+    )
     summary = _summary(patterns, filters, influence / influence.sum(), influence_p, matches)
     informative = set(summary.loc[summary["informative"], "name"])
 
@@ -303,6 +307,10 @@ def _influential(filters: list[Motif], influence_p: np.ndarray) -> list[Motif]:
     return [f for f, p in zip(filters, influence_p, strict=True) if p <= INFLUENCE_P]
 
 
+def _supported(patterns: list[Pattern]) -> list[Pattern]:
+    return [p for p in patterns if p.share >= MIN_SHARE]
+
+
 def _rows(scores: np.ndarray, n_top: int | None) -> np.ndarray:
     """Indices of the sequences to attribute for one target: all, or the ``n_top`` scored
     highest (in descending order of score)."""
@@ -321,7 +329,7 @@ def _summary(
     """One row per pattern, then per filter (by influence), with its best match."""
     rows = [
         {"kind": "pattern", "name": p.name, "task": p.name.rsplit(".", 1)[0], "sign": p.sign,
-         "sites": len(p.seqlets), "width": p.width}
+         "sites": len(p.seqlets), "share": p.share, "width": p.width}
         for p in patterns
     ]  # fmt: skip
     order = np.argsort(-influence, kind="stable")
@@ -331,7 +339,8 @@ def _summary(
          "influence_p": float(influence_p[k])}
         for k in order
     ]  # fmt: skip
-    columns = ["kind", "name", "task", "sign", "sites", "width", "influence", "influence_p"]
+    columns = ["kind", "name", "task", "sign", "sites", "share", "width", "influence",
+               "influence_p"]  # fmt: skip
     summary = pd.DataFrame(rows, columns=columns)
     best = best_matches(matches)
     summary["sign"] = summary["sign"].astype("Int64")
@@ -357,14 +366,10 @@ def _pattern_seqlets(attributed: list[_Attributed]) -> pd.DataFrame:
     """Every pattern's seqlets, indexed into the input, with their summed contribution."""
     tables = []
     for one in attributed:
-        per_base = np.concatenate(
-            [np.zeros((len(one.rows), 1)), one.contributions.sum(axis=1).cumsum(axis=1)], axis=1
-        )
         for pattern in one.patterns:
             s = pattern.seqlets
-            n = s["sequence"].to_numpy(dtype=np.int64)
-            score = per_base[n, s["end"]] - per_base[n, s["start"]]
-            tables.append(s.assign(sequence=one.rows[n], motif=pattern.name, score=score))
+            within = s["sequence"].to_numpy(dtype=np.int64)
+            tables.append(s.assign(sequence=one.rows[within], motif=pattern.name))
     columns = ["sequence", "start", "end", "strand", "motif", "score"]
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
 
@@ -403,7 +408,7 @@ def _control(step, model, database, results: MotifResults, null, *, min_sites, q
     keep = [k for k, f in enumerate(filters) if f.nsites >= min_sites]
     filters = [filters[k] for k in keep]
     influential = _influential(filters, _empirical_p(influence[keep], null))
-    best = best_matches(_match(patterns, influential, database, n_best=1))
+    best = best_matches(_match(_supported(patterns), influential, database, n_best=1))
     named = set(best.index[best["q_value"] <= q_threshold])
     return {
         "model": "first-layer filters permuted across positions",

@@ -11,6 +11,7 @@ import pandas as pd
 from seqmodels.io.atomic import atomic_write
 from seqmodels.motifs.filters import INFLUENCE_P
 from seqmodels.motifs.matching import Q_THRESHOLD
+from seqmodels.motifs.modisco import MIN_SHARE
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -54,8 +55,12 @@ def write_report(
             f"{c['real_filters_named']} filters.</p>"
         )
     patterns = summary[summary["kind"] == "pattern"]
+    named = patterns[patterns["q_value"] <= q_threshold]
+    minor = (patterns["share"] < MIN_SHARE).sum()
     parts.append(
-        f"<h2>Seqlet patterns (TF-MoDISco; patterns.tsv, q ≤ {q_threshold:g} in bold)</h2>"
+        f"<h2>Seqlet patterns (TF-MoDISco; patterns.tsv): {len(named)} of {len(patterns)} "
+        f"named at q ≤ {q_threshold:g}; {minor} carry less than {MIN_SHARE:.0%} of the "
+        f"attribution, not matched; {(~patterns['informative']).sum()} uninformative</h2>"
     )
     parts.append(
         _pattern_table(patterns, also, results.logos, q_threshold)
@@ -93,6 +98,8 @@ def _next_matches(matches: pd.DataFrame) -> dict[str, str]:
 def _match_cells(row, also: dict[str, str], q_threshold: float) -> list[str]:
     if not row.informative:
         return ["uninformative", "", "", ""]
+    if not isinstance(row.target, str):
+        return ["not matched", "", "", ""]
     name = html.escape(str(row.target_name))
     return [
         html.escape(str(row.target)),
@@ -103,8 +110,8 @@ def _match_cells(row, also: dict[str, str], q_threshold: float) -> list[str]:
 
 
 def _pattern_table(rows, also, logos, q_threshold) -> str:
-    head = ["pattern", "contribution", "sequence", "seqlets", "hits", "best match", "name",
-            "q-value", "next matches"]  # fmt: skip
+    head = ["pattern", "contribution", "sequence", "seqlets", "share", "hits", "best match",
+            "name", "q-value", "next matches"]  # fmt: skip
     body = []
     for row in rows.itertuples(index=False):
         cells = [
@@ -112,6 +119,7 @@ def _pattern_table(rows, also, logos, q_threshold) -> str:
             _image(logos[row.name], "logo"),
             _image(logos[f"{row.name}.sequence"], "logo"),
             f"<td class='num'>{row.sites:,}",
+            f"<td class='num'>{row.share:.1%}",
             f"<td class='num'>{int(row.hits):,}",
             *_match_cells(row, also, q_threshold),
         ]
