@@ -36,7 +36,6 @@ test: $(VENV)/.installed
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python scripts/benchmark.py --out scripts/benchmark.md
 
 clean:

@@ -115,8 +115,8 @@ plot.ism_heatmap(ism[0], start=start, end=end, x0=x0)
 
 # %%
 tracks = {"DeepLIFT-SHAP": track[0]}
-for method in ("integrated_gradients", "saliency"):
-    attributions = attribute(task.model, X[[first]], method=method, target=ctcf, n_steps=100)
+for method, options in (("integrated_gradients", {"n_steps": 100}), ("saliency", {})):
+    attributions = attribute(task.model, X[[first]], method=method, target=ctcf, **options)
     tracks[method] = attributions.sum(dim=1)[0].numpy()
 plot.plot_tracks(tracks, chrom=str(sequences.chrom[first]), start=x0)
 

@@ -222,20 +222,25 @@ def _add_attribute(commands) -> None:
     )
     p.add_argument("--target", default="0", help="task name or output index (default: 0)")
     p.add_argument(
+        "--references",
         "--baselines",
         choices=["zeros", "uniform", "shuffle"],
-        help="references (default: uniform; deeplift_shap: shuffles)",
+        help="references of integrated_gradients and deeplift (default: uniform)",
     )
     p.add_argument(
-        "--n-shuffles", type=positive_int, default=20, help="references for deeplift_shap (20)"
+        "--n-shuffles",
+        type=positive_int,
+        help="dinucleotide shuffles per sequence: deeplift_shap (default 20), or with "
+        "--references shuffle",
     )
     p.add_argument(
-        "--n-steps", type=positive_int, default=50, help="integrated-gradients steps (50)"
+        "--n-steps", type=positive_int, help="integrated_gradients: points on each path (50)"
     )
     p.add_argument(
         "--no-gradient-correction",
         action="store_true",
-        help="keep the raw gradients (default: subtract the mean over the alphabet)",
+        help="saliency, input_x_gradient, integrated_gradients: keep the raw gradients "
+        "(default: subtract the mean over the alphabet)",
     )
     p.add_argument("--chrom-sizes", help="chrom.sizes (or .fai) for chr:start-end FASTA ids")
     _add_genome_scale(p, chunk_size=512)
@@ -281,7 +286,9 @@ def _add_motifs(commands) -> None:
         help=f"attribution method: {', '.join(METHODS)} (default: deeplift_shap)",
     )
     p.add_argument(
-        "--n-shuffles", type=positive_int, default=10, help="references for deeplift_shap (10)"
+        "--n-shuffles",
+        type=positive_int,
+        help="dinucleotide shuffles per sequence for deeplift_shap (default: 10)",
     )
     p.add_argument(
         "--top",
@@ -590,10 +597,7 @@ def _run_attribute(args: argparse.Namespace, overrides: dict[str, str]) -> int:
         verbose=True,
         method=args.method,
         target=target,
-        baselines=args.baselines,
-        n_shuffles=args.n_shuffles,
-        n_steps=args.n_steps,
-        gradient_correction=False if args.no_gradient_correction else None,
+        **_attribution_options(args),
         batch_size=args.batch_size,
         device=args.device,
     )
@@ -603,6 +607,29 @@ def _run_attribute(args: argparse.Namespace, overrides: dict[str, str]) -> int:
             f"{task.output_names[target]} to {args.out}"
         )
     return 0
+
+
+def _attribution_options(args: argparse.Namespace) -> dict:
+    """The attribution options given on the command line; one that does not apply to the
+    method is an error."""
+    from seqmodels.attribution.core import takes
+
+    given = {
+        "references": args.references,
+        "n_shuffles": args.n_shuffles,
+        "n_steps": args.n_steps,
+        "gradient_correction": False if args.no_gradient_correction else None,
+    }
+    options = {name: value for name, value in given.items() if value is not None}
+    for name in options:
+        if args.method == "cam" or not takes(args.method, name):
+            flag = "no-gradient-correction" if name == "gradient_correction" else name
+            raise SeqmodelsError(
+                f"--{flag.replace('_', '-')} does not apply to --method {args.method}"
+            )
+    if "n_shuffles" in options and args.method != "deeplift_shap" and args.references != "shuffle":
+        raise SeqmodelsError(f"--n-shuffles goes with --references shuffle for {args.method}")
+    return options
 
 
 def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
@@ -615,6 +642,8 @@ def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     from seqmodels.workflows.motifs import motif_database, motifs_to_directory
 
     check_output_directory(args.out)
+    if args.n_shuffles is not None and args.method != "deeplift_shap":
+        raise SeqmodelsError(f"--n-shuffles does not apply to --method {args.method}")
     task = _load_task(args)
     names = task.output_names
     targets = [_resolve_target(t, names) for t in args.target] if args.target else None
@@ -646,7 +675,7 @@ def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
         details=details,
         targets=targets,
         method=args.method,
-        n_shuffles=args.n_shuffles,
+        **({"n_shuffles": args.n_shuffles} if args.n_shuffles else {}),
         n_top=args.top,
         filter_threshold=args.filter_threshold,
         control=args.control,

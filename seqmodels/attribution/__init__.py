@@ -1,21 +1,32 @@
-"""Attributions over Captum: saliency, input × gradient, integrated gradients, DeepLIFT,
-DeepLIFT-SHAP and in-silico mutagenesis, as tensors shaped like the input ``(N, A, L)``;
-class activation maps as per-base tracks ``(N, L)``."""
+"""Attributions shaped like the input ``(N, A, L)``: saliency, input × gradient, integrated
+gradients, DeepLIFT and DeepLIFT-SHAP (an engine of our own: the input's forward pass shared by
+its references, exact rules for max pooling) and in-silico mutagenesis, one module per method
+behind :func:`attribute`; class activation maps as per-base tracks ``(N, L)``."""
 
-from seqmodels.attribution.baselines import make_baselines
 from seqmodels.attribution.cam import class_activation_map
-from seqmodels.attribution.checks import check_deeplift_model
-from seqmodels.attribution.core import METHODS, attribute, importance_track
-from seqmodels.attribution.deeplift import DeepLift
+from seqmodels.attribution.checks import check_model
+from seqmodels.attribution.core import METHODS, attribute, importance_track, takes
+from seqmodels.attribution.deeplift import deeplift
+from seqmodels.attribution.deeplift_shap import deeplift_shap
+from seqmodels.attribution.integrated_gradients import integrated_gradients
+from seqmodels.attribution.ism import ism
+from seqmodels.attribution.references import make_references
+from seqmodels.attribution.saliency import input_x_gradient, saliency
 from seqmodels.attribution.shuffle import dinucleotide_shuffle
 
 __all__ = [
     "METHODS",
-    "DeepLift",
     "attribute",
-    "check_deeplift_model",
+    "check_model",
     "class_activation_map",
+    "deeplift",
+    "deeplift_shap",
     "dinucleotide_shuffle",
     "importance_track",
-    "make_baselines",
+    "input_x_gradient",
+    "integrated_gradients",
+    "ism",
+    "make_references",
+    "saliency",
+    "takes",
 ]

@@ -8,10 +8,50 @@ import logging
 import torch
 from torch import nn
 
+from seqmodels.attribution.common import Target, blocks, prepared, shaped
 from seqmodels.attribution.fast_ism import WindowedModel
 from seqmodels.devices import model_on
 
 log = logging.getLogger("seqmodels")
+
+
+def ism(
+    model: nn.Module,
+    X: torch.Tensor,
+    *,
+    target: Target = 0,
+    window: tuple[int, int] | None = None,
+    hypothetical: bool = False,
+    batch_size: int = 32,
+    device: str | torch.device | None = None,
+    verbose: bool = False,
+) -> torch.Tensor:
+    """In-silico saturation mutagenesis of ``model``'s output(s) ``target``: the change of
+    the output for every single-symbol substitution (:func:`saturation_mutagenesis`).
+
+    Parameters
+    ----------
+    window : (int, int), optional
+        Mutate only positions ``start … end − 1``.
+    hypothetical : bool
+        Centre each position's effects on their mean over the alphabet: what each symbol
+        would contribute there, relative to the average symbol.
+
+    The other parameters and the result are those of
+    :func:`~seqmodels.attribution.saliency.saliency`.
+    """
+    results = []
+    with prepared(model, X, target, device) as (device, targets):
+        for _, block in blocks(X, device, verbose=verbose):
+            effects = torch.stack(
+                [saturation_mutagenesis(model, block, target=t, batch_size=batch_size,
+                                        window=window) for t in targets],
+                dim=1,
+            )  # fmt: skip
+            if hypothetical:
+                effects = effects - effects.mean(dim=2, keepdim=True)
+            results.append(effects.cpu())
+    return shaped(torch.cat(results), target)
 
 
 @torch.no_grad()

@@ -78,7 +78,7 @@ def augmentation(
     flip : numpy.ndarray, bool, shape (N,)
     shift : numpy.ndarray, int64, shape (N,)
     """
-    draws = uniform(item_keys(index, random_state, epoch), 2)
+    draws = uniform(item_keys(torch.as_tensor(index.copy()), random_state, epoch), 2).numpy()
     flip = (draws[:, 0] < 0.5) & reverse_complement
     shift = np.floor(draws[:, 1] * (2 * max_shift + 1)).astype(np.int64) - max_shift
     return flip, shift

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from seqmodels.attribution.cam import check_cam_model, class_activation_map
-from seqmodels.attribution.core import attribute, importance_track
+from seqmodels.attribution.core import attribute, importance_track, takes
 from seqmodels.data.sets import SequenceSet
 from seqmodels.data.stream import IntervalSet
 from seqmodels.encoding import codes_to_one_hot
@@ -108,15 +108,8 @@ def export_attributions(
         if method == "cam":
             track = class_activation_map(network, X, target=options["target"], device=device)
             return {"track": track.numpy()}
-        hypothetical = attribute(
-            network,
-            X,
-            hypothetical=True,
-            alphabet=alphabet.name,
-            names=sequences.ids_at(index),
-            device=device,
-            **options,
-        )
+        names = {"names": sequences.ids_at(index)} if takes(method, "names") else {}
+        hypothetical = attribute(network, X, hypothetical=True, device=device, **options, **names)
         if fmt == "npz":
             return {"hypothetical": hypothetical.numpy(), "one_hot": X.numpy()}
         return {"track": importance_track(hypothetical, X).numpy()}

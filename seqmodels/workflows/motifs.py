@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
 from seqmodels.attribution.core import attribute
 from seqmodels.data.sets import SequenceSet
@@ -183,23 +182,38 @@ def find_motifs(
     complement = None if alphabet.complement is None else alphabet.complement_codes[: alphabet.size]
     scores = predict(task, sequences, batch_size=256, device=device)  # (N, T)
 
-    def step(model, *, desc: str) -> tuple[list[Pattern], list[Motif], np.ndarray, list]:
+    options = {"n_shuffles": n_shuffles} if method == "deeplift_shap" else {}
+    groups = (  # targets attributed together, and their sequences
+        [(targets, np.arange(len(X)))]
+        if n_top is None
+        else [([t], _rows(scores[:, t], n_top)) for t in targets]
+    )
+
+    def step(model) -> tuple[list[Pattern], list[Motif], np.ndarray, list]:
         filters = filter_motifs(model, X, threshold=filter_threshold)
         influence = filter_influence(model, X, targets=targets)
         patterns, attributed = [], []
-        for target in tqdm(targets, disable=not verbose, unit="task", desc=desc):
-            rows = _rows(scores[:, target], n_top)
+        for group, rows in groups:
+            x = X[rows]
             hypothetical = attribute(
-                model, X[rows], method=method, target=target, hypothetical=True,
-                n_shuffles=n_shuffles, alphabet=alphabet.name, batch_size=batch_size,
+                model,
+                x,
+                method=method,
+                target=group,
+                hypothetical=True,
+                batch_size=batch_size,
                 device=device,
-            ).numpy()  # fmt: skip
-            found = find_patterns(X[rows].numpy(), hypothetical, prefix=f"{names[target]}.")
-            patterns += found
-            attributed.append(_Attributed(target, rows, hypothetical * X[rows].numpy(), found))
+                verbose=verbose,
+                **options,
+            ).numpy()  # (n, T, A, L)
+            for k, target in enumerate(group):
+                found = find_patterns(x.numpy(), hypothetical[:, k], prefix=f"{names[target]}.")
+                patterns += found
+                contributions = hypothetical[:, k] * x.numpy()
+                attributed.append(_Attributed(target, rows, contributions, found))
         return patterns, filters, influence, attributed
 
-    patterns, all_filters, influence, attributed = step(task.model, desc="motifs")
+    patterns, all_filters, influence, attributed = step(task.model)
     null = _null_influence(task.model, X, targets, n_filters=len(all_filters))
     keep = [k for k, m in enumerate(all_filters) if m.nsites >= min_sites]
     filters, influence = [all_filters[k] for k in keep], influence[keep]
@@ -404,7 +418,7 @@ def _control(step, model, database, results: MotifResults, null, *, min_sites, q
     """The motif step on ``model`` with its first-layer filters permuted across positions
     (another permutation than the influence ``null``'s): how many patterns and filters it
     names, beside the real model's."""
-    patterns, filters, influence, _ = step(permute_filters(copy.deepcopy(model)), desc="control")
+    patterns, filters, influence, _ = step(permute_filters(copy.deepcopy(model)))
     keep = [k for k, f in enumerate(filters) if f.nsites >= min_sites]
     filters = [filters[k] for k in keep]
     influential = _influential(filters, _empirical_p(influence[keep], null))
