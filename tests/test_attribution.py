@@ -374,6 +374,20 @@ def test_the_model_check_refuses_batch_statistics_and_in_place_activations():
         check_model(bn.eval().requires_grad_(False), 4, 20)
 
 
+def test_a_forward_that_depends_on_the_batch_size_is_refused():
+    class Moody(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv1d(4, 2, 3)
+
+        def forward(self, x):
+            h = self.conv(x)
+            return (torch.relu(h) if len(x) == 1 else torch.tanh(h)).mean(dim=-1)
+
+    with pytest.raises(SeqmodelsError, match="does the model's forward depend on the batch"):
+        attribute(Moody(), random_one_hot(1, 20), method="deeplift_shap", device="cpu")
+
+
 def test_no_hooks_remain_even_after_an_error():
     model = shipped("cnn")
     before = [(len(m._forward_hooks), len(m._forward_pre_hooks)) for m in model.modules()]

@@ -98,9 +98,9 @@ class Engine(TorchFunctionMode):
         call = _out_of_place(func, args, kwargs)
         if self.phase == "record":
             out = call(args[0])
-            self.records.append((args[0], out))
+            self.records.append((name, args[0].clone(), out))  # a copy: later code may write
             return out
-        x_in, x_out = self._next()
+        x_in, x_out = self._next(name)
         ref_in = args[0]
         with torch.no_grad():
             ref_out = call(ref_in)
@@ -120,9 +120,9 @@ class Engine(TorchFunctionMode):
 
         if self.phase == "record":
             out, index = pooled(source)
-            self.records.append((source, out, index))
+            self.records.append((pool.__name__, source.clone(), out, index))
             return (out, index) if wants_indices else out
-        x_in, x_out, x_index = self._next()
+        x_in, x_out, x_index = self._next(pool.__name__)
         with torch.no_grad():
             ref_out, ref_index = pooled(source)
         if source.requires_grad:
@@ -130,10 +130,16 @@ class Engine(TorchFunctionMode):
             ref_out = _MaxPool.apply(source, ref_out, ref_index, x_in, x_out, x_index)
         return (ref_out, ref_index) if wants_indices else ref_out
 
-    def _next(self) -> tuple:
-        record = self.records[self.cursor]
+    def _next(self, name: str) -> tuple:
+        """The inputs' record of the next operation, which must be ``name`` too."""
+        if self.cursor >= len(self.records) or self.records[self.cursor][0] != name:
+            raise SeqmodelsError(
+                "DeepLIFT needs the same operations for a batch of inputs and one of "
+                f"references, but {name} (operation {self.cursor + 1}) was not expected: "
+                "does the model's forward depend on the batch size?"
+            )
         self.cursor += 1
-        return record
+        return self.records[self.cursor - 1][1:]
 
 
 def _out_of_place(func, args, kwargs) -> Callable[[torch.Tensor], torch.Tensor]:

@@ -144,7 +144,8 @@ def find_motifs(
     p ≤ ``INFLUENCE_P``) are matched. Patterns and filters are matched to ``database`` by
     their informative cores (diffuse ones are reported as uninformative, not matched), with
     q-values over all comparisons of the run's patterns, and of its filters; hits are found
-    for the informative patterns.
+    for the informative patterns that carry ``MIN_SHARE`` (a minor pattern would take the
+    hits of a major one it overlaps).
     With ``control`` the same steps run on a copy of the model whose first-layer filters are
     permuted across positions: what it names estimates the run's false discoveries.
 
@@ -222,12 +223,14 @@ def find_motifs(
         _supported(patterns), _influential(filters, influence_p), database, n_best=n_matches
     )
     summary = _summary(patterns, filters, influence / influence.sum(), influence_p, matches)
-    informative = set(summary.loc[summary["informative"], "name"])
+    acting = {p.name for p in _supported(patterns)} & set(
+        summary.loc[summary["informative"], "name"]
+    )
 
     logos: dict[str, Path] = {}
     hits_tables = []
     for one in attributed:
-        found = [p for p in one.patterns if p.name in informative]
+        found = [p for p in one.patterns if p.name in acting]
         hits = find_hits(found, one.contributions, complement=complement)
         top = np.argsort(-scores[one.rows, one.target], kind="stable")[:n_logos]
         for rank, local in enumerate(top):
