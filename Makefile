@@ -15,9 +15,10 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # The main job on the demo data: check the inputs, train the default CNN, report test metrics,
-# write a DeepLIFT-SHAP bigWig of the CTCF task over the held-out chromosome (chr8), and find
+# write a DeepLIFT-SHAP bigWig of the CTCF task over the held-out chromosome (chr8), find
 # and name the motifs the model learned there, with their hits and a negative control
-# (runs/demo/motifs/report.html).
+# (runs/demo/motifs/report.html), and score the demo VCF's variants against a null
+# (runs/demo/variants.tsv).
 demo: $(VENV)/.installed
 	$(BIN)/seqmodels inspect --config configs/cnn.yaml
 	rm -rf runs/demo
@@ -29,6 +30,9 @@ demo: $(VENV)/.installed
 	$(BIN)/seqmodels motifs --checkpoint runs/demo/checkpoints/best.ckpt \
 		--bed runs/demo/test.bed --genome data/demo/genome.fa --n-shuffles 10 \
 		--out runs/demo/motifs
+	$(BIN)/seqmodels variants --checkpoint runs/demo/checkpoints/best.ckpt \
+		--vcf data/demo/variants.vcf --genome data/demo/genome.fa --null 100 \
+		--out runs/demo/variants.tsv
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -179,6 +179,7 @@ def build_data(root: Path) -> Data:
         "small.meme": meme("ACGT", [("M1", "GATA1", "AG"), ("M2", "SP1", "GGC")]),
         "noalt.meme": meme("ACGT", [("M1", None, "AG"), ("M2", None, "GGC")]),
         "prot.meme": meme(AMINO_ACIDS, [("P1", "NLS", "KKR")]),
+        "v.vcf": vcf(genome, [("chr1", 12, ""), ("chr2", 100, "GT"), ("chr3", 10, "A,T")]),
     }
     for name, text in files.items():
         (root / name).write_text(text)
@@ -187,6 +188,38 @@ def build_data(root: Path) -> Data:
     data.checkpoint_bytes = (root / CK[2:]).read_bytes()
     data.checkpoint = torch.load(root / CK[2:], map_location="cpu", weights_only=True)
     return data
+
+
+def vcf(genome: dict[str, str], variants: list[tuple[str, int, str]], *, ref=None) -> str:
+    """A VCF of ``(chrom, 1-based pos, ALT)`` variants, REF from ``genome`` (or ``ref``); an
+    empty ALT is a base other than the REF."""
+    header = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+    rows = []
+    for k, (c, p, alt) in enumerate(variants):
+        base = ref or genome[c][p - 1]
+        alt = alt or next(b for b in "ACGT" if b != base)
+        rows.append(f"{c}\t{p}\tv{k}\t{base}\t{alt}\t.\t.\t.\n")
+    return header + "".join(rows)
+
+
+def vcf_of(variants: list[tuple[str, int, str]], **options):
+    return lambda data: vcf(data.genome, variants, **options)
+
+
+def bgzipped(text_of: Callable[[Data], str], *, cut: bool = False):
+    """Bytes of a bgzip-compressed text (cut in half with ``cut``)."""
+
+    def content(data: Data) -> bytes:
+        import pysam
+
+        with tempfile.TemporaryDirectory() as folder:
+            plain, packed = Path(folder) / "x.vcf", Path(folder) / "x.vcf.gz"
+            plain.write_text(text_of(data))
+            pysam.tabix_compress(str(plain), str(packed))
+            raw = packed.read_bytes()
+        return raw[: len(raw) // 2] if cut else raw
+
+    return content
 
 
 def meme(alphabet: str, motifs: list[tuple[str, str | None, str]]) -> str:
@@ -552,6 +585,7 @@ BASE = {
     "attribute": f"attribute --checkpoint {CK} --bed D/x.bed --genome D/genome.fa "
     + OUT["attribute"],
     "motifs": f"motifs --checkpoint {CK} --fasta D/reads.fa {MOTIF_ARGS}",
+    "variants": f"variants --checkpoint {CK} --vcf D/v.vcf --genome D/genome.fa --out O/v.tsv",
 }
 """A good command line of each command."""
 
@@ -587,9 +621,11 @@ USERS: dict[str, dict[str, str]] = {
             for c in CHECKPOINT_COMMANDS
         },
         "predict --tile": f"predict --checkpoint {CK} --tile 50 --genome X {OUT['predict']}",
+        "variants": BASE["variants"].replace("D/genome.fa", "X"),
         "train": "train --config D/bed.yaml --out O/run --data.genome X",
     },
-    "checkpoint": {c: BASE[c].replace(CK, "X") for c in CHECKPOINT_COMMANDS},
+    "checkpoint": {c: BASE[c].replace(CK, "X") for c in (*CHECKPOINT_COMMANDS, "variants")},
+    "vcf": {"variants": BASE["variants"].replace("D/v.vcf", "X")},
     "config": {
         "inspect": "inspect --config X",
         "summary": "summary --config X",
@@ -615,6 +651,7 @@ ROLES = {  # role: (category, the bad file's name, a file of another kind)
     "config": ("config files", "bad.yaml", lambda d: d.fasta()),
     "chrom sizes": ("chrom sizes", "bad.sizes", lambda d: d.fasta()),
     "database": ("motif database", "bad.meme", lambda d: d.bed()),
+    "vcf": ("VCF", "bad.vcf", lambda d: d.fasta()),
 }
 
 PATH_KINDS: dict[str, Callable[[str, object], tuple[Setup, ...]]] = {
@@ -834,6 +871,32 @@ OTHER_FILE_CASES = [
              ("M1",)),
 ]  # fmt: skip
 
+V = "vcf"
+VCF_CASES = [
+    FileCase(V, "no header", lines("chr1|50|v|A|C|.|.|."), ("no header",)),
+    FileCase(V, "a header only", lambda d: vcf(d.genome, []), ("no variants",)),
+    FileCase(V, "REF not bases", vcf_of([("chr1", 50, "C")], ref="AZ"), ("record 1",)),
+    FileCase(V, "ALT not bases", vcf_of([("chr1", 50, "Q")]), ("record 1",)),
+    FileCase(V, "a chromosome not in the genome",
+             lambda d: vcf(d.genome, [("chr1", 50, "C")]).replace("chr1\t", "chr9\t"),
+             ("record 1", "chr9")),
+    FileCase(V, "a position past the chromosome end",
+             lambda d: vcf(d.genome, [("chr1", 50, "C")]).replace("\t50\t", "\t999\t"),
+             ("record 1", "chr1:999")),
+    FileCase(V, "a position that is not a number",
+             lambda d: vcf(d.genome, [("chr1", 50, "C"), ("chr1", 60, "C")]).replace(
+                 "\t60\t", "\tsixty\t"), ("record 1",)),
+    FileCase(V, "truncated bgzip", bgzipped(lambda d: vcf(d.genome, [("chr1", p, "C")
+             for p in range(1, 400)]), cut=True), ("truncated",), file="bad.vcf.gz"),
+    ok(V, "gzip", vcf_of([("chr1", 50, "C")]), ("variants",), compress=True, file="v.vcf.gz"),
+    ok(V, "bgzip", bgzipped(vcf_of([("chr1", 50, "C")])), ("variants",), file="v.vcf.gz"),
+    ok(V, "a symbolic ALT", vcf_of([("chr1", 50, "<DEL>"), ("chr1", 60, "C")]), ("variants",)),
+    ok(V, "lowercase alleles", lambda d: vcf(d.genome, [("chr1", 50, "c")], ref=d.genome[
+       "chr1"][49].lower()), ("variants",)),
+    ok(V, "REF mismatches (another build?)", vcf_of([("chr1", 50, "C")], ref="ACGTACGT"),
+       ("variants",)),
+]  # fmt: skip
+
 CHECKPOINT_CASES = [
     FileCase("checkpoint", "truncated", lambda d: d.checkpoint_bytes[:6000]),
     FileCase("checkpoint", "a text file", "this is not a checkpoint\n"),
@@ -869,6 +932,7 @@ FILE_CASES = [
     *BED_CASES,
     *GENOME_CASES,
     *OTHER_FILE_CASES,
+    *VCF_CASES,
     *CHECKPOINT_CASES,
 ]
 """Inputs with bad (or, ``ok``, odd but valid) content, fed to each command that reads them."""
@@ -902,12 +966,13 @@ def file_cases() -> list[Case]:
 def number_cases() -> list[Case]:
     """Whole-number arguments given 0, -4, 1.5 or abc; --filter-threshold outside (0, 1]."""
     numbers = {
-        "--batch-size": CHECKPOINT_COMMANDS,
-        "--chunk-size": ("predict", "attribute"),
+        "--batch-size": (*CHECKPOINT_COMMANDS, "variants"),
+        "--chunk-size": ("predict", "attribute", "variants"),
         "--n-shuffles": ("attribute", "motifs"),
         "--n-steps": ("attribute",),
         "--top": ("motifs",),
-        "--devices": ("predict", "attribute"),
+        "--devices": ("predict", "attribute", "variants"),
+        "--null": ("variants",),
         "--tile": ("predict", "attribute"),
         "--n-outputs": ("summary",),
         "--length": ("inspect",),
@@ -934,12 +999,15 @@ def choice_cases() -> list[Case]:
         ("attribute", "--format bogus", "--format"),
         ("attribute", "--baselines bogus", "--baselines"),
         ("inspect", "--alphabet klingon", "--alphabet"),
+        ("variants", "--attribute bogus", "--attribute"),
+        ("variants", "--region chr1:1-100", "index"),  # a plain VCF has no index
+        ("variants", "--attribute deeplift --target 5", "--target"),
         ("motifs, JASPAR", "--collection BOGUS", "BOGUS"),
         ("motifs, JASPAR", "--tax-group martians", "martians"),
     ]
     table += [(c, f"--target {t}", "--target") for c in ("attribute", "motifs")
               for t in ("bogus", "99", "-1")]  # fmt: skip
-    table += [(c, f"--device {d}", d.split(":")[0]) for c in CHECKPOINT_COMMANDS
+    table += [(c, f"--device {d}", d.split(":")[0]) for c in (*CHECKPOINT_COMMANDS, "variants")
               for d in ("bogus", "cuda:7")]  # fmt: skip
     bases = {**BASE, "motifs, JASPAR": BASE["motifs"].replace("--database D/small.meme ", "")}
     return [
@@ -1014,13 +1082,14 @@ def output_cases() -> list[Case]:
         "attribute": "O/a.bw",
         "train": "O/run",
         "motifs": "O/motifs",
+        "variants": "O/v.tsv",
     }
 
     def moved(command: str, path: str) -> str:
         return BASE[command].replace(out[command], path)
 
     cases = []
-    for c in ("predict", "evaluate", "attribute"):
+    for c in ("predict", "evaluate", "attribute", "variants"):
         name = Path(out[c]).name
         cases += [
             Case("outputs", f"{c}: --out is a folder", BASE[c], (name,), (mkdir(out[c]),)),
@@ -1032,7 +1101,7 @@ def output_cases() -> list[Case]:
                           moved(c, f"O/afile/{Path(path).name}"), ("afile",),
                           (put("O/afile", "a file\n"),)))  # fmt: skip
     for c, path in (("predict", "O/p.xyz"), ("attribute", "O/a.xyz"), ("evaluate", "O/m.txt"),
-                    ("predict", "O/p.tsv.gz")):  # fmt: skip
+                    ("predict", "O/p.tsv.gz"), ("variants", "O/v.csv")):  # fmt: skip
         name = Path(path).name
         cases.append(Case("outputs", f"{c}: --out {name}", moved(c, path), (name,)))
     for c in ("train", "motifs"):

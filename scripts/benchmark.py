@@ -9,6 +9,7 @@ Sub-benchmarks (default: all of them, in this order):
   training     sequences/s of the Lightning path against a plain PyTorch loop
   attribution  seconds per sequence on a Basset-size CNN, in units of one forward+backward
                pass, against tangermeme, Captum and a naive batched ISM
+  variants     variants/s scored by ``score_variants`` against a loop calling ``predict``
   bigwig       bases/s writing per-base tracks against pyBigWig's ``addEntries``
   streaming    peak RSS of ``seqmodels attribute`` over 10× more intervals
   allocator    DeepLIFT-SHAP at large batches with glibc's default mmap threshold and with
@@ -602,6 +603,7 @@ def bench_attribution(s: Setting) -> list[Row]:
         "integrated gradients",
         lambda: in_units("integrated_gradients", "integrated gradients, 50 steps", 52, n_steps=50),
     )
+    rows += attempt(s, "attribution", "IG overhead", lambda: path_overhead(model, X, s))
     rows += attempt(
         s,
         "attribution",
@@ -645,6 +647,37 @@ def bench_attribution(s: Setting) -> list[Row]:
         ]
 
     return rows + attempt(s, "attribution", "ISM", ism)
+
+
+def path_overhead(model, X, s: Setting) -> list[Row]:
+    """Integrated gradients (50 steps, uniform references) against the same 50
+    forward+backward passes of each sequence's path done plainly, in batches alike."""
+    from seqmodels.attribution import attribute
+
+    def plain():
+        alphas = torch.linspace(0.01, 0.99, 50, device=X.device)[:, None, None]
+        for x in X:
+            path = 0.25 + alphas * (x - 0.25)
+            for chunk in path.split(s.batch_size):
+                z = chunk.clone().requires_grad_(True)
+                torch.autograd.grad(model(z)[:, 0].sum(), z)
+
+    def ours():
+        attribute(model, X, method="integrated_gradients", batch_size=s.batch_size,
+                  device=s.device)  # fmt: skip
+
+    t, base = interleaved(ours, plain, sync=s.sync)
+    return [
+        Row(
+            "attribution",
+            "integrated gradients, 50 steps, vs the same 50 forward+backward passes of each "
+            "path done plainly (its overhead)",
+            f"{number(1e3 * t / len(X))} ms/seq",
+            f"plain passes: {number(1e3 * base / len(X))} ms/seq",
+            t / base,
+            Goal("<=", 1.04),
+        )
+    ]
 
 
 def shap_of(model, X, s: Setting) -> Callable[[], object]:
@@ -990,6 +1023,76 @@ def bench_streaming(s: Setting) -> list[Row]:
     return rows
 
 
+# variants ---------------------------------------------------------------------------------
+
+
+def bench_variants(s: Setting) -> list[Row]:
+    """Variants scored per second by ``score_variants`` against a loop that calls ``predict``
+    on each variant's two windows."""
+    import pandas as pd
+
+    from seqmodels.data.alleles import allele_windows
+    from seqmodels.data.sets import SequenceSet
+    from seqmodels.encoding import to_indices
+    from seqmodels.io.bed import open_genome
+    from seqmodels.io.vcf import Variants
+    from seqmodels.task import SequenceTask
+    from seqmodels.workflows.predict import predict
+    from seqmodels.workflows.variants import score_variants
+
+    n, n_naive = (50, 10) if s.quick else (2_000, 100)
+    genome = ROOT / "data" / "demo" / "genome.fa"
+    fasta = open_genome(genome)
+    rng = np.random.default_rng(0)
+    rows = []
+    for k in range(n):
+        chrom = list(fasta.keys())[k % len(fasta.keys())]
+        pos = int(rng.integers(1, len(fasta[chrom]) + 1))
+        ref = fasta[chrom][pos - 1].upper()
+        rows.append((chrom, pos, f"v{k}", ref, "ACGT"[("ACGT".index(ref) + 1) % 4], k + 1))
+    table = pd.DataFrame(rows, columns=["chrom", "pos", "id", "ref", "alt", "record"])
+    torch.manual_seed(0)
+    task = SequenceTask(
+        model={"name": "cnn"}, task="binary", task_names=["CTCF", "SPI1", "NRF1", "SOX2_POU5F1"],
+        length=300,
+    )  # fmt: skip
+
+    def ours():
+        variants = Variants(table.copy(), source="random SNVs")
+        return score_variants(task, variants, genome, device=s.device)
+
+    def naive():
+        task.hparams.rc_average = True  # as score_variants averages both strands
+        effects = []
+        for k in range(n_naive):
+            alleles = allele_windows(fasta, table.iloc[[k]], task.hparams.length)
+            codes = to_indices([alleles.ref[0], alleles.alt[0]], task.alphabet)
+            p = predict(task, SequenceSet(["ref", "alt"], codes, task.alphabet), device=s.device)
+            effects.append(np.log(p[1] / (1 - p[1])) - np.log(p[0] / (1 - p[0])))
+        task.hparams.rc_average = False
+        return np.array(effects)
+
+    t_ours, t_naive = interleaved(ours, naive, rounds=2, sync=s.sync)
+    expected, got = naive(), ours()[task.output_names].to_numpy()[:n_naive]
+    same = np.allclose(got, expected, atol=1e-3)
+    check = (
+        "same effects" if same else f"EFFECTS DIFFER by up to {np.abs(got - expected).max():.3g}"
+    )
+    rate, naive_rate = n / t_ours, n_naive / t_naive
+    return [
+        Row(
+            "variants",
+            f"`score_variants` speed ({check}); {n:,} random SNVs on the demo genome, default "
+            "CNN at 300 bp, four tasks, both strands",
+            f"{number(rate)} variants/s",
+            f"a loop calling `predict` on each variant's two windows: {number(naive_rate)} "
+            "variants/s",
+            rate / naive_rate,
+            Goal(">=", 20),
+        )
+    ]
+
+
 # allocator --------------------------------------------------------------------------------
 
 ALLOCATOR_PROBE = """
@@ -1104,17 +1207,14 @@ def bench_accuracy(s: Setting) -> list[Row]:
     target = task.output_names.index("CTCF")
 
     def rows_of(method: str) -> list[Row]:
+        options = {
+            "deeplift_shap": {"n_shuffles": 5 if s.quick else 20},
+            "integrated_gradients": {"n_steps": 10 if s.quick else 50},
+        }.get(method, {})
         hypothetical = attribute(
-            task.model,
-            X,
-            method=method,
-            target=target,
-            hypothetical=True,
-            n_shuffles=5 if s.quick else 20,
-            n_steps=10 if s.quick else 50,
-            batch_size=s.batch_size,
-            device=s.device,
-        )
+            task.model, X, method=method, target=target, hypothetical=True,
+            batch_size=s.batch_size, device=s.device, **options,
+        )  # fmt: skip
         track = importance_track(hypothetical, X).numpy().ravel()
         return [
             Row(
@@ -1136,6 +1236,7 @@ BENCHMARKS: dict[str, Callable[[Setting], list[Row]]] = {
     "pipeline": bench_pipeline,
     "training": bench_training,
     "attribution": bench_attribution,
+    "variants": bench_variants,
     "bigwig": bench_bigwig,
     "streaming": bench_streaming,
     "allocator": bench_allocator,

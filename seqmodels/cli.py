@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from seqmodels.errors import SeqmodelsError
 
@@ -58,6 +59,7 @@ def build_parser() -> Parser:
         add(commands)
     _add_attribute(commands)
     _add_motifs(commands)
+    _add_variants(commands)
     return parser
 
 
@@ -327,6 +329,69 @@ def _add_motifs(commands) -> None:
         help="fraction of a filter's top activation that makes a site, in (0, 1] (default: 0.7)",
     )
     p.set_defaults(run=_run_motifs, batch_size=32)
+
+
+def _add_variants(commands) -> None:
+    from seqmodels.attribution.core import METHODS
+
+    p = commands.add_parser(
+        "variants",
+        help="effects of the variants of a VCF on every task, with an empirical null and "
+        "attribution tracks of both alleles",
+        description=(
+            "Score genetic variants. Each variant's REF and ALT windows of the model's length "
+            "are read from the genome (the variant's first base at the window's centre; an "
+            "indel's ALT window filled or cut on the right), REF checked against the genome "
+            "(a mismatch is reported and not scored), and both run through the model, averaged "
+            "with their reverse complement unless the task is stranded. Writes a TSV in VCF "
+            "order, one row per ALT allele: chrom, pos (1-based), id, ref, alt, ref_match, then "
+            "per task TASK (alt − ref on the logit scale), TASK.ref and TASK.alt (predictions), "
+            "TASK.prob_diff (classification) and TASK.p (with --null). Reads VCF (plain, gzip, "
+            "bgzip) and BCF; symbolic alleles are skipped with a count."
+        ),
+    )
+    p.add_argument("--checkpoint", required=True, help="a .ckpt written by seqmodels train")
+    p.add_argument("--vcf", required=True, help="VCF or BCF (plain, gzip or bgzip)")
+    p.add_argument("--genome", required=True, help="the genome FASTA the VCF refers to")
+    p.add_argument("--out", required=True, help="output table (.tsv)")
+    p.add_argument(
+        "--region", help="chr:start-end or a chromosome: only the variants there (needs an index)"
+    )
+    p.add_argument(
+        "--drop-mismatch",
+        action="store_true",
+        help="leave out variants whose REF is not the genome's (default: kept, not scored)",
+    )
+    p.add_argument(
+        "--null",
+        type=positive_int,
+        metavar="N",
+        help="N null variants of the same type at random places of each window: an "
+        "empirical p-value per variant and task (TASK.p)",
+    )
+    p.add_argument(
+        "--attribute",
+        choices=METHODS,
+        metavar="METHOD",
+        help="also write attribution tracks of both alleles and their difference as bigWig: "
+        f"OUT.ref.bw, OUT.alt.bw, OUT.diff.bw ({', '.join(METHODS)})",
+    )
+    p.add_argument("--target", default="0", help="task of the tracks: name or index (default: 0)")
+    p.add_argument(
+        "--chunk-size", type=positive_int, default=2048, help="variants per chunk (2048)"
+    )
+    p.add_argument(
+        "--devices",
+        type=positive_int,
+        default=1,
+        help="processes that share the chunks through Lightning's DDP (default: 1)",
+    )
+    p.add_argument("--batch-size", type=positive_int, default=256, help="windows per pass")
+    p.add_argument(
+        "--device", type=device, help="cpu, cuda, cuda:1 … (default: CUDA when available)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the null variants (0)")
+    p.set_defaults(run=_run_variants)
 
 
 def _add_checkpoint_inputs(p: argparse.ArgumentParser) -> None:
@@ -709,6 +774,41 @@ def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     if sequences.chrom is not None and sizes is None:
         print("no hits/*.bw: bigWigs need chromosome sizes (--chrom-sizes)")
     print(f"wrote {args.out}/report.html, patterns.tsv, filters.tsv, matches.tsv, hits.bed, …")
+    return 0
+
+
+def _run_variants(args: argparse.Namespace, overrides: dict[str, str]) -> int:
+    import torch
+
+    from seqmodels.io.atomic import check_output_file
+    from seqmodels.io.vcf import read_vcf
+    from seqmodels.workflows.variants import score_variants_to_file, write_allele_tracks
+
+    check_output_file(args.out, {".tsv": "tsv", ".txt": "tsv"})
+    task = _load_task(args)
+    target = _resolve_target(args.target, task.output_names)
+    if args.attribute in ("deeplift", "deeplift_shap"):  # refused now, not after the table
+        from seqmodels.attribution.checks import check_model
+        from seqmodels.devices import model_on
+
+        with model_on(task.model, torch.device("cpu")):
+            check_model(task.model, task.alphabet.size, task.hparams.length)
+    variants = read_vcf(args.vcf, region=args.region)
+    n = score_variants_to_file(
+        task, variants, args.genome, args.out, drop_mismatch=args.drop_mismatch,
+        n_null=args.null or 0, chunk_size=args.chunk_size, batch_size=args.batch_size,
+        device=args.device, devices=args.devices, random_state=args.seed, verbose=True,
+    )  # fmt: skip
+    if n is None:  # DDP ranks other than 0 write nothing
+        return 0
+    print(f"wrote the effects of {n:,} variant allele(s) to {args.out}")
+    if args.attribute:
+        prefix = str(args.out).removesuffix(Path(args.out).suffix)
+        paths = write_allele_tracks(
+            task, variants, args.genome, prefix, method=args.attribute, target=target,
+            device=args.device, verbose=True,
+        )  # fmt: skip
+        print(f"wrote {', '.join(map(str, paths))}")
     return 0
 
 

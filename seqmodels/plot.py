@@ -74,6 +74,43 @@ def attribution_logo(
     return _finish(fig, path)
 
 
+def allele_logos(
+    ref,
+    alt,
+    *,
+    alphabet: str | Alphabet = "dna",
+    start: int = 0,
+    end: int | None = None,
+    x0: int = 0,
+    title: str | None = None,
+    path: str | Path | None = None,
+) -> Figure:
+    """Attribution logos of a variant's two alleles, REF above ALT, on one scale.
+
+    Parameters
+    ----------
+    ref, alt : numpy.ndarray or Tensor, shape (A, L)
+        Contributions of each allele's window (e.g. from
+        :func:`~seqmodels.workflows.variants.allele_attributions`).
+    start, end, x0, title, path
+        As for :func:`attribution_logo`; ``start``/``end`` index both windows alike.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    alphabet = get_alphabet(alphabet)
+    values = [_window(v, alphabet, start, end) for v in (ref, alt)]
+    fig = Figure(figsize=(_width(values[0].shape[1]), 4.4), layout="constrained")
+    axes = fig.subplots(2, 1, sharex=True, sharey=True)
+    for ax, allele, name in zip(axes, values, ("REF", "ALT"), strict=True):
+        _logo(allele, alphabet, x0 + start, ax)
+        ax.set(ylabel=f"{name} contribution")
+    axes[-1].set(xlabel="position")
+    fig.suptitle(title or "")
+    return _finish(fig, path)
+
+
 def motif_logo(
     motif: Motif,
     *,

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from seqmodels import SeqmodelsError, one_hot_encode
 from seqmodels.io.meme import Motif
 from seqmodels.plot import (
+    allele_logos,
     attribution_logo,
     hypothetical_heatmap,
     ism_heatmap,
@@ -89,6 +90,22 @@ def test_attribution_logo_letters_have_the_contributions(tmp_path):
     assert [(x, letter) for x, letter, _, _ in drawn] == [(x, letter) for x, letter, _ in expected]
     # each glyph runs from 0 to its contribution, up or down
     np.testing.assert_allclose([low + high for *_, low, high in drawn], [v for *_, v in expected])
+
+
+def test_allele_logos_draw_each_allele_on_its_own_row(tmp_path):
+    ref, _ = _contributions(12)
+    alt = ref.copy()
+    alt[:, 5] = 0.0
+    alt[2, 5] = -0.7  # the variant: a G that lowers the output
+    fig = allele_logos(ref, alt, start=2, end=10, x0=1000, path=tmp_path / "pair.png")
+    top, bottom = fig.axes
+    assert top.get_ylabel() == "REF contribution" and bottom.get_ylabel() == "ALT contribution"
+    assert top.get_ylim() == bottom.get_ylim()  # one scale
+    at_variant = [g for g in _glyphs(bottom) if g[0] == 1005]
+    assert [(letter, round(low + high, 6)) for _, letter, low, high in at_variant] == [("G", -0.7)]
+    assert sorted(_glyphs(top)) == sorted(_glyphs(attribution_logo(ref, start=2, end=10,
+                                                                    x0=1000).axes[0]))  # fmt: skip
+    assert (tmp_path / "pair.png").stat().st_size > 0
 
 
 def test_motif_logo_stacks_are_the_information_content():

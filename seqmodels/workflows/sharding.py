@@ -44,7 +44,7 @@ def map_chunks(
     compute: Compute,
     n_chunks: int,
     *,
-    output: str | Path,
+    output: str | Path | None = None,
     device: str | torch.device | None = None,
     devices: int = 1,
     verbose: bool = False,
@@ -53,8 +53,13 @@ def map_chunks(
 
     With ``devices`` > 1 the chunks are shared among that many processes (DDP: CUDA devices
     when there are, else CPU processes; fewer when there are fewer chunks), whose results wait
-    beside ``output``; every process but rank 0 gets None and should write nothing.
+    beside ``output`` (which one process may leave None); every process but rank 0 gets None
+    and should write nothing.
     """
+    if output is None:
+        if devices > 1:
+            raise ValueError("sharding over several devices needs an output path")
+        return _compute_here(model, compute, n_chunks, default_device(device), verbose)
     scratch = scratch_folder(output)
     if devices > 1 and n_chunks < devices:
         log.info("%d chunk(s) for %d processes: using %d", n_chunks, devices, max(n_chunks, 1))
