@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# CUDA checks in one go, for a machine with a GPU (about 5 minutes on one H200):
+# CUDA checks in one go, for a machine with a GPU (about 8 minutes on one H200, estimated):
 #   1. the tests marked gpu (CUDA results equal CPU results; bf16 training learns),
 #   2. the demo CNN trained for a few epochs in bf16-mixed precision,
 #   3. throughput of a BPNet-size dilated CNN at 2,114 bp (64 filters, 9 dilated residual
 #      blocks): training, saliency and DeepLIFT-SHAP with 20 shuffles (shuffles made on the
 #      GPU), in sequences/s, and tangermeme's deep_lift_shap on the same model and batch
 #      (goals on one H200: saliency >= 5,000/s, DeepLIFT-SHAP-20 >= 200/s and >= 2.5x
-#      tangermeme).
+#      tangermeme),
+#   4. the benchmark's attribution and variant figures on CUDA (scripts/benchmark.py
+#      attribution variants --device cuda): ratios against tangermeme, Captum and a loop
+#      calling predict per variant.
 # Usage: scripts/gpu_check.sh [OUT_DIR]    (PYTHON=... to use another interpreter)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -93,3 +96,7 @@ print("\n".join(lines))
 open(sys.argv[1], "w").write("\n".join(lines) + "\n")
 PYTHON
 echo "wrote $OUT/throughput.md"
+
+echo "== the benchmark's attribution and variant figures on CUDA"
+$PY scripts/benchmark.py attribution variants --device cuda --out "$OUT/benchmark_cuda.md" \
+    2>/dev/null | tail -n 16

@@ -1,7 +1,8 @@
 """seqmodels: deep learning on biological sequences.
 
 One-hot encoders for DNA, RNA and protein; CNN, dilated-CNN and LSTM models as Lightning
-modules; attributions over Captum; motif inspection and bigWig export.
+modules; attributions (a DeepLIFT engine of our own, integrated gradients, ISM, …); motifs;
+variant effects; bigWig export.
 """
 
 from importlib.metadata import PackageNotFoundError, version

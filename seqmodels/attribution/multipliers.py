@@ -277,6 +277,12 @@ def multipliers(
     flat = references.flatten(0, 1).detach().requires_grad_(True)
     with engine:
         out = model(flat)
+    if engine.cursor != len(engine.records):
+        raise SeqmodelsError(
+            f"DeepLIFT needs the same operations for a batch of inputs and one of references, "
+            f"but the references ran {engine.cursor} of the inputs' {len(engine.records)}: does "
+            "the model's forward depend on the batch size?"
+        )
     rows = []
     for k, target in enumerate(targets):
         (grad,) = torch.autograd.grad(out[:, target].sum(), flat, retain_graph=k < len(targets) - 1)

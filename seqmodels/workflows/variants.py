@@ -44,17 +44,14 @@ BUILD_WARNING = 0.1
 
 @dataclass
 class _Scoring:
-    """What scoring a chunk needs: the variants, the genome, the model's window and task."""
+    """What scoring a chunk needs: the variants, the genome and how to run the model."""
 
     variants: Variants
     genome: Path
-    length: int
+    hp: object  # the task's hyper-parameters
     alphabet: object
-    rc: bool
-    task_type: str
-    regression_loss: str
     n_outputs: int
-    unknown: str
+    rc: bool
     n_null: int
     batch_size: int
     random_state: int
@@ -90,93 +87,84 @@ def score_variants(
     n_null : int
         Null variants of the same type at random places of each window: an empirical
         p-value per variant and task (``TASK.p``).
+    chunk_size : int
+        Variants read and scored at a time; results do not depend on it.
+    batch_size : int
+        Windows per pass.
 
     Returns
     -------
     pandas.DataFrame
         The columns of :data:`COLUMNS`, then per task the effect and the predictions.
     """
-    variants, scoring, chunks = _prepare(
+    tables = _tables(
         task, vcf, genome, region=region, drop_mismatch=drop_mismatch, n_null=n_null,
-        chunk_size=chunk_size, devices=1, batch_size=batch_size, random_state=random_state,
+        chunk_size=chunk_size, batch_size=batch_size, device=device,
+        random_state=random_state, verbose=verbose,
     )  # fmt: skip
-    results = map_chunks(
-        task, _compute(scoring, chunks), len(chunks), device=device, verbose=verbose
-    )
-    tables = [
-        _table(task, variants, index, result, with_p=n_null > 0)
-        for index, result in zip(chunks, results, strict=True)
-    ]
-    empty = _table(task, variants, [], {}, with_p=n_null > 0)
-    return pd.concat(tables, ignore_index=True) if tables else empty
+    return pd.concat(list(tables), ignore_index=True)
 
 
 def score_variants_to_file(
-    task,
-    vcf: str | Path,
-    genome: str | Path,
-    path: str | Path,
-    *,
-    region: str | None = None,
-    drop_mismatch: bool = False,
-    n_null: int = 0,
-    chunk_size: int = 2048,
-    batch_size: int = 256,
-    device: str | torch.device | None = None,
-    devices: int = 1,
-    random_state: int = 0,
-    verbose: bool = False,
+    task, vcf, genome, path: str | Path, *, devices: int = 1, **options
 ) -> int | None:
-    """:func:`score_variants`, streamed a chunk at a time to a TSV at ``path`` (atomically),
-    the chunks shared among ``devices`` DDP processes. Returns the rows written (None on
-    ranks other than 0)."""
-    variants, scoring, chunks = _prepare(
-        task, vcf, genome, region=region, drop_mismatch=drop_mismatch, n_null=n_null,
-        chunk_size=chunk_size, devices=devices, batch_size=batch_size,
-        random_state=random_state,
+    """:func:`score_variants` (``options``), streamed a chunk at a time to a TSV at ``path``
+    (atomically), the chunks shared among ``devices`` DDP processes. Returns the rows written
+    (None on ranks other than 0)."""
+    tables = _tables(task, vcf, genome, output=path, devices=devices, **options)
+    if tables is None:
+        return None
+    rows = 0
+    with atomic_write(path) as handle:
+        for k, table in enumerate(tables):
+            table.to_csv(handle, sep="\t", index=False, header=k == 0, float_format="%.6g")
+            rows += len(table)
+    return rows
+
+
+def _tables(task, vcf, genome, *, region=None, drop_mismatch=False, n_null=0, chunk_size=2048,
+            batch_size=256, device=None, random_state=0, verbose=False, output=None,
+            devices=1):  # fmt: skip
+    """The output table a chunk at a time (at least one, with the header), in VCF order; None
+    on DDP ranks other than 0."""
+    variants = vcf if isinstance(vcf, Variants) else read_vcf(vcf, region=region)
+    _report_skipped(variants)
+    variants = match_reference(variants, genome, task.hparams.length, drop=drop_mismatch)
+    scoring = _Scoring(
+        variants, Path(genome), task.hparams, task.alphabet, len(task.output_names),
+        rc=not task.hparams.stranded and task.alphabet.complement is not None,
+        n_null=n_null, batch_size=batch_size, random_state=random_state,
     )  # fmt: skip
+    chunks = chunk_indices(len(variants), chunk_size, devices)
     results = map_chunks(
-        task, _compute(scoring, chunks), len(chunks), output=path, device=device,
+        task, _compute(scoring, chunks), len(chunks), output=output, device=device,
         devices=devices, verbose=verbose,
     )  # fmt: skip
     if results is None:
         return None
-    with atomic_write(path) as handle:
-        header = True
+
+    def tables():
+        yield _table(task, variants, [], {}, with_p=n_null > 0)  # the header, whatever follows
         for index, result in zip(chunks, results, strict=True):
-            table = _table(task, variants, index, result, with_p=n_null > 0)
-            table.to_csv(handle, sep="\t", index=False, header=header, float_format="%.6g")
-            header = False
-        if header:  # no variants: the header alone
-            empty = _table(task, variants, [], {}, with_p=n_null > 0)
-            empty.to_csv(handle, sep="\t", index=False)
-    return len(variants)
+            yield _table(task, variants, index, result, with_p=n_null > 0)
+
+    return tables()
 
 
-def _prepare(task, vcf, genome, *, region, drop_mismatch, n_null, chunk_size, devices,
-             batch_size, random_state):  # fmt: skip
-    """The variants (REF checked against the genome, mismatches reported), what scoring needs,
-    and the chunks."""
-    variants = vcf if isinstance(vcf, Variants) else read_vcf(vcf, region=region)
-    hp = task.hparams
-    fasta = open_genome(genome)
-    _report_skipped(variants)
+def match_reference(
+    variants: Variants, genome, length: int, *, drop: bool = False, report: bool = True
+) -> Variants:
+    """``variants`` with ``ref_match`` (whether REF is the genome's, case-insensitive), the
+    mismatches reported (``report``) and left out (``drop``)."""
     match = allele_windows(
-        fasta, variants.table, hp.length, source=variants.source, genome=str(genome)
+        open_genome(genome), variants.table, length, source=variants.source, genome=str(genome)
     ).ref_match
-    variants.table["ref_match"] = match
-    _report_mismatches(variants, match, genome)
-    if drop_mismatch:
-        variants.table = variants.table[match].reset_index(drop=True)
-    scoring = _Scoring(
-        variants, Path(genome), hp.length, task.alphabet,
-        rc=not hp.stranded and task.alphabet.complement is not None, task_type=hp.task,
-        regression_loss=hp.regression_loss, n_outputs=len(task.output_names),
-        unknown=hp.unknown, n_null=n_null,
-        batch_size=batch_size,
-        random_state=random_state,
-    )  # fmt: skip
-    return variants, scoring, chunk_indices(len(variants), chunk_size, devices)
+    if report:
+        _report_mismatches(variants, match, genome)
+    table = variants.table.assign(ref_match=match)
+    if drop:
+        table = table[match].reset_index(drop=True)
+    return Variants(table, variants.skipped, variants.source)
 
 
 def _compute(scoring: _Scoring, chunks: list[np.ndarray]):
@@ -187,7 +175,7 @@ def _compute(scoring: _Scoring, chunks: list[np.ndarray]):
     def compute(model, chunk: int, device) -> dict[str, np.ndarray]:
         table = scoring.variants.table.iloc[chunks[chunk]]
         alleles = allele_windows(
-            open_genome(scoring.genome), table, scoring.length, source=scoring.variants.source
+            open_genome(scoring.genome), table, scoring.hp.length, source=scoring.variants.source
         )
         scored = np.flatnonzero(alleles.ref_match)
         names = [f"{r.record} ({r.chrom}:{r.pos}" for r in table.iloc[scored].itertuples()]
@@ -196,7 +184,7 @@ def _compute(scoring: _Scoring, chunks: list[np.ndarray]):
                            [f"{n}, REF window)" for n in names], device)  # fmt: skip
             alt = _outputs(model, scoring, [alleles.alt[i] for i in scored],
                            [f"{n}, ALT window)" for n in names], device)  # fmt: skip
-            effect = _effects(ref, alt, scoring.task_type)
+            effect = _effects(ref, alt, scoring.hp.task)
             result = {"scored": scored, "ref": ref, "alt": alt, "effect": effect}
             if scoring.n_null and len(scored):
                 result["p"] = _null_p(model, scoring, table, alleles, scored, ref, effect, device)
@@ -211,7 +199,7 @@ def _outputs(model, scoring: _Scoring, windows: list[str], names: list[str], dev
     if not windows:
         return np.zeros((0, scoring.n_outputs), np.float32)
     try:
-        codes = to_indices(windows, scoring.alphabet, unknown=scoring.unknown, names=names)
+        codes = to_indices(windows, scoring.alphabet, unknown=scoring.hp.unknown, names=names)
     except SeqmodelsError as err:
         raise SeqmodelsError(f"{scoring.genome}: {err}") from None
     codes = torch.from_numpy(codes)
@@ -244,13 +232,13 @@ def _null_p(model, scoring, table, alleles: Alleles, scored, ref, effect, device
         row = table.iloc[i]
         key = f"{row.chrom}:{row.pos}:{row.ref}>{row.alt}"
         windows += null_alleles(
-            alleles.segment[i], row.ref, row.alt, scoring.length, n, key=key,
+            alleles.segment[i], row.ref, row.alt, scoring.hp.length, n, key=key,
             random_state=scoring.random_state,
         )  # fmt: skip
         names += [f"{row.record} ({row.chrom}:{row.pos}, null variant {k + 1})" for k in range(n)]
     null = _outputs(model, scoring, windows, names, device).reshape(len(scored), n, -1)
     null_effect = _effects(np.repeat(ref, n, axis=0), null.reshape(len(scored) * n, -1),
-                           scoring.task_type).reshape(null.shape)  # fmt: skip
+                           scoring.hp.task).reshape(null.shape)  # fmt: skip
     exceed = (np.abs(null_effect) >= np.abs(effect)[:, None]).sum(axis=1)
     return (1 + exceed) / (1 + n)
 
@@ -326,7 +314,7 @@ def allele_attributions(
                              source=variants.source)  # fmt: skip
     result = []
     for windows in (alleles.ref, alleles.alt):
-        codes = torch.from_numpy(to_indices(windows, task.alphabet, unknown="uniform"))
+        codes = torch.from_numpy(to_indices(windows, task.alphabet, unknown=task.hparams.unknown))
         X = codes_to_one_hot(codes, task.alphabet)
         hypothetical = attribute(
             task.model, X, method=method, target=target, hypothetical=True,
@@ -352,7 +340,7 @@ def write_allele_tracks(
     as are deleted ones from the ALT track. The variants' tracks are held in memory
     (12 bytes per base of each window). ``options`` go to :func:`allele_attributions`.
     """
-    scored = Variants(variants.table[variants.table["ref_match"]], source=variants.source)
+    scored = match_reference(variants, genome, task.hparams.length, drop=True, report=False)
     ref, alt, _ = allele_attributions(task, scored, genome, **options)
     ref, alt = ref.sum(axis=1), alt.sum(axis=1)  # (N, L)
     length, offset = task.hparams.length, task.hparams.length // 2
