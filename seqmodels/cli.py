@@ -686,6 +686,11 @@ def _attribution_options(args: argparse.Namespace) -> dict:
         "gradient_correction": False if args.no_gradient_correction else None,
     }
     options = {name: value for name, value in given.items() if value is not None}
+    if "references" in options and args.method == "deeplift_shap":
+        raise SeqmodelsError(
+            "--references does not apply to --method deeplift_shap (its references are "
+            "dinucleotide shuffles; use --method deeplift for others)"
+        )
     for name in options:
         if args.method == "cam" or not takes(args.method, name):
             flag = "no-gradient-correction" if name == "gradient_correction" else name

@@ -299,6 +299,8 @@ def test_an_argument_meant_for_another_method_is_an_error():
             attribute(model, x, method=method, device="cpu", **{option: 1})
     with pytest.raises(TypeError, match="n_shuffles goes with references='shuffle'"):
         attribute(model, x, method="deeplift", n_shuffles=3, device="cpu")
+    with pytest.raises(TypeError, match="deeplift_shap takes references as a tensor"):
+        attribute(model, x, method="deeplift_shap", references="zeros", device="cpu")
 
 
 class Functional(nn.Module):

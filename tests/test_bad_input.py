@@ -354,6 +354,8 @@ def run_checkpoint(capsys, tiny_run, command, *argv):
          "--n-shuffles does not apply to --method saliency"),
         ("attribute", ["--method", "ism", "--references", "zeros"],
          "--references does not apply to --method ism"),
+        ("attribute", ["--references", "zeros"],
+         "--references does not apply to --method deeplift_shap"),
         ("attribute", ["--method", "deeplift", "--no-gradient-correction"],
          "--no-gradient-correction does not apply to --method deeplift"),
         ("attribute", ["--method", "deeplift", "--n-shuffles", "3"],

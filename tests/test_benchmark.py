@@ -14,6 +14,7 @@ BENCHMARKS = {
     "pipeline",
     "training",
     "attribution",
+    "variants",
     "bigwig",
     "streaming",
     "allocator",

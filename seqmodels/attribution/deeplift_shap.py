@@ -42,6 +42,11 @@ def deeplift_shap(
     The other parameters and the result are those of
     :func:`~seqmodels.attribution.deeplift.deeplift`.
     """
+    if references is not None and not isinstance(references, torch.Tensor):
+        raise TypeError(
+            f"deeplift_shap takes references as a tensor (N, R, A, L), not {references!r}: "
+            "for uniform or zero references use deeplift"
+        )
     return against_references(
         model, X, multipliers, check=check_model, target=target,
         references="shuffle" if references is None else references,
