@@ -167,14 +167,21 @@ def _add_predict(commands) -> None:
         description=(
             "Encode the inputs as the checkpoint was trained (alphabet, length, policy for "
             "unknown symbols, strand) and write a table with 'id' and one column per task, in "
-            "the order of the inputs: probabilities for classification, values for regression. "
-            "Tab-separated (.tsv, .txt) or comma-separated (.csv)."
+            "the order of the inputs: probabilities for classification, values for regression, "
+            "predicted total counts for coverage models. Tab-separated (.tsv, .txt) or "
+            "comma-separated (.csv). A coverage model (trained on data.targets) also writes its "
+            "predicted tracks as bigWig (.bw) or bedGraph in genome coordinates, one file per "
+            "track (pred.bw -> pred.CTCF.plus.bw, pred.CTCF.minus.bw; a single track: pred.bw): "
+            "reads per base, overlapping windows averaged, bins spread over their bases."
         ),
     )
     _add_checkpoint_inputs(p)
     _add_genome_scale(p, chunk_size=8192)
     _add_rc_average(p)
-    p.add_argument("--out", required=True, help="output table (.tsv, .txt or .csv)")
+    p.add_argument("--chrom-sizes", help="chrom.sizes (or .fai) for chr:start-end FASTA ids")
+    p.add_argument(
+        "--out", required=True, help="output table (.tsv, .txt, .csv) or tracks (.bw, .bedGraph)"
+    )
     p.set_defaults(run=_run_predict)
 
 
@@ -599,11 +606,15 @@ def _open_inputs(args: argparse.Namespace, task, *, streamed: bool, labels=None)
 
 def _run_predict(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     from seqmodels.io.atomic import check_output_file
-    from seqmodels.workflows.predict import TABLE_FORMATS, predict_to_file
+    from seqmodels.workflows.predict import TABLE_FORMATS, TRACK_FORMATS, predict_to_file
 
-    check_output_file(args.out, TABLE_FORMATS)
+    fmt = check_output_file(args.out, {**TABLE_FORMATS, **TRACK_FORMATS})
+    if fmt not in TRACK_FORMATS.values() and args.chrom_sizes:
+        raise SeqmodelsError("--chrom-sizes goes with predicted tracks (--out .bw or .bedGraph)")
     task = _load_task(args)
     inputs = _open_inputs(args, task, streamed=True)
+    if fmt in TRACK_FORMATS.values():
+        return _predict_tracks(args, task, inputs)
     n = predict_to_file(
         task,
         inputs,
@@ -617,6 +628,33 @@ def _run_predict(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     if n is not None:  # DDP ranks other than 0 write nothing
         print(f"wrote {n:,} predictions to {args.out}")
     return 0
+
+
+def _predict_tracks(args: argparse.Namespace, task, inputs) -> int:
+    from seqmodels.workflows.predict import predict_tracks_to_file
+
+    sizes, sizes_source = _chrom_sizes(args)
+    paths = predict_tracks_to_file(
+        task, inputs, args.out, chrom_sizes=sizes, sizes_source=sizes_source,
+        chunk_size=args.chunk_size, batch_size=args.batch_size, device=args.device,
+        devices=args.devices, verbose=True,
+    )  # fmt: skip
+    if paths is not None:  # DDP ranks other than 0 write nothing
+        shown = ", ".join(map(str, paths))
+        print(f"wrote the predicted coverage of {len(inputs):,} windows to {shown}")
+    return 0
+
+
+def _chrom_sizes(args: argparse.Namespace) -> tuple[dict[str, int] | None, str]:
+    """Chromosome sizes from --chrom-sizes, else from --genome's index, and their source."""
+    from seqmodels.io.bed import chrom_sizes
+    from seqmodels.io.tracks import read_chrom_sizes
+
+    if args.chrom_sizes:
+        return read_chrom_sizes(args.chrom_sizes), args.chrom_sizes
+    if args.genome:
+        return chrom_sizes(args.genome), args.genome
+    return None, ""
 
 
 def _run_evaluate(args: argparse.Namespace, overrides: dict[str, str]) -> int:
@@ -637,19 +675,13 @@ def _run_evaluate(args: argparse.Namespace, overrides: dict[str, str]) -> int:
 
 def _run_attribute(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     from seqmodels.io.atomic import check_output_file
-    from seqmodels.io.bed import chrom_sizes
-    from seqmodels.io.tracks import read_chrom_sizes
     from seqmodels.workflows.attribute import FORMATS, export_attributions
 
     fmt = check_output_file(args.out, None if args.format else FORMATS) or args.format
     task = _load_task(args)
     target = _resolve_target(args.target, task.output_names)
     sequences = _open_inputs(args, task, streamed=True)
-    sizes, sizes_source = None, ""
-    if args.chrom_sizes:
-        sizes, sizes_source = read_chrom_sizes(args.chrom_sizes), args.chrom_sizes
-    elif args.genome:
-        sizes, sizes_source = chrom_sizes(args.genome), args.genome
+    sizes, sizes_source = _chrom_sizes(args)
     n = export_attributions(
         task.model,
         sequences,
@@ -704,8 +736,6 @@ def _attribution_options(args: argparse.Namespace) -> dict:
 
 def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     from seqmodels.io.atomic import check_output_directory
-    from seqmodels.io.bed import chrom_sizes
-    from seqmodels.io.tracks import read_chrom_sizes
     from seqmodels.motifs.matching import Q_THRESHOLD
     from seqmodels.motifs.modisco import MIN_SHARE
     from seqmodels.workflows.attribute import track_coordinates
@@ -720,12 +750,7 @@ def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     database, source = motif_database(
         args.database, task.alphabet, collection=args.collection, tax_group=args.tax_group
     )  # checked before the work starts
-    sizes_source = args.chrom_sizes or args.genome
-    sizes = None
-    if args.chrom_sizes:
-        sizes = read_chrom_sizes(args.chrom_sizes)
-    elif args.genome:
-        sizes = chrom_sizes(args.genome)
+    sizes, sizes_source = _chrom_sizes(args)
     sequences = _open_inputs(args, task, streamed=False)
     if sizes is not None and sequences.chrom is not None:
         track_coordinates(sequences, sizes, source=sizes_source)  # every chromosome sized
@@ -838,11 +863,13 @@ def format_metrics(metrics: dict[str, float]) -> str:
         rows.setdefault(task, {})[metric] = value
     columns = sorted({m for row in rows.values() for m in row})
     width = max(map(len, rows)) + 2
-    lines = [f"{'task':<{width}}" + "".join(f"{c:>10}" for c in columns)]
+    cell = max(10, *(len(c) + 2 for c in columns))
+    lines = [f"{'task':<{width}}" + "".join(f"{c:>{cell}}" for c in columns)]
     for task, row in rows.items():
         cells = (row.get(c) for c in columns)
         lines.append(
-            f"{task:<{width}}" + "".join(f"{'–' if v is None else f'{v:.4f}':>10}" for v in cells)
+            f"{task:<{width}}"
+            + "".join(f"{'–' if v is None else f'{v:.4f}':>{cell}}" for v in cells)
         )
     return "\n".join(lines)
 

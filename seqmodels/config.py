@@ -70,14 +70,19 @@ class DataConfig:
     reverse_complement: bool | Literal["auto"] = "auto"
     max_shift: NonNegativeInt | Literal["auto"] = "auto"
     num_workers: NonNegativeInt = 0
+    targets: list[str | list[str]] = field(default_factory=list)
+    target_length: PositiveInt | None = None
+    bin_size: PositiveInt | None = None
 
 
 @dataclass
 class TaskConfig:
     """What the labels mean and how they are learned."""
 
-    type: Literal["auto", "binary", "multilabel", "multiclass", "regression"] = "auto"
+    type: Literal["auto", "binary", "multilabel", "multiclass", "regression", "profile",
+                  "binned"] = "auto"  # fmt: skip
     pos_weight: Literal["balanced"] | PositiveFloat | None = "balanced"
+    count_weight: NonNegativeFloat | Literal["auto"] = "auto"
     regression_loss: Literal["mse", "poisson", "huber"] = "mse"
     n_classes: Annotated[int, Range(2)] | None = None
     rc_average: bool = False

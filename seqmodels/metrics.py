@@ -241,7 +241,12 @@ _COLUMN_METRICS: dict[str, dict[str, Metric]] = {
 _COLUMN_METRICS["multilabel"] = _COLUMN_METRICS["binary"]
 METRICS = {task: tuple(_COLUMN_METRICS[task]) for task in _COLUMN_METRICS}
 METRICS["multiclass"] = METRICS["binary"]
-"""The metric names logged for each task type."""
+METRICS["profile"] = METRICS["binned"] = (
+    "count_pearson", "count_spearman", "profile_pearson", "jsd", "mnll",
+)  # fmt: skip
+"""The metric names logged for each task type (coverage: :mod:`seqmodels.profiles`)."""
+LOWER_IS_BETTER = ("loss", "jsd", "mnll")
+"""Metrics to minimise."""
 
 
 def _nanmean(values: Sequence[float]) -> float:

@@ -8,14 +8,27 @@ from typing import Annotated, Literal
 import numpy as np
 import pytorch_lightning as pl
 import torch
+from torch import nn
 from torch.nn import functional as F
 
 from seqmodels.alphabets import get_alphabet
 from seqmodels.encoding import reverse_complement
 from seqmodels.errors import SeqmodelsError
+from seqmodels.io.coverage import reversed_order
 from seqmodels.metrics import task_metrics
 from seqmodels.models import build_model
+from seqmodels.models.outputs import HEADS, ProfileShape, TotalCounts
+from seqmodels.profiles import (
+    binned_loss,
+    predicted_coverage,
+    profile_loss,
+    profile_metrics,
+    task_slices,
+)
 from seqmodels.schema import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, Range
+
+COVERAGE_TASKS = ("profile", "binned")
+"""Task types that learn coverage from bigWig files."""
 
 
 class SequenceTask(pl.LightningModule):
@@ -44,7 +57,16 @@ class SequenceTask(pl.LightningModule):
         Positive-class weight per task for the binary cross-entropy.
     regression_loss : {"mse", "poisson", "huber"}
         Poisson treats outputs as log rates; Huber is quadratic within 1 of the label, linear
-        beyond.
+        beyond. Binned coverage: Poisson on each bin's log rate, or MSE on log(1 + count).
+    strands : list of int, optional
+        Coverage targets (``profile``, ``binned``): the tracks of each task.
+    output_length : int, optional
+        Coverage targets: positions of the profile (``binned``: bins times ``bin_size``).
+    bin_size : int, optional
+        ``binned``: bases per bin.
+    count_weight : float
+        ``profile``: weight of the count head's squared error beside the profile's
+        multinomial negative log-likelihood.
     lr, weight_decay : float
         AdamW settings.
     scheduler : {"warmup_cosine", "cosine", "plateau", "none"}
@@ -66,7 +88,7 @@ class SequenceTask(pl.LightningModule):
         self,
         *,
         model: dict,
-        task: Literal["binary", "multilabel", "multiclass", "regression"],
+        task: Literal["binary", "multilabel", "multiclass", "regression", "profile", "binned"],
         task_names: list[str],
         n_classes: Annotated[int, Range(2)] | None = None,
         alphabet: Literal["dna", "rna", "protein"] = "dna",
@@ -82,15 +104,24 @@ class SequenceTask(pl.LightningModule):
         rc_average: bool = False,
         random_state: NonNegativeInt = 0,
         version: str = "",
+        strands: list[PositiveInt] | None = None,
+        output_length: PositiveInt | None = None,
+        bin_size: PositiveInt | None = None,
+        count_weight: NonNegativeFloat = 1.0,
     ):
         super().__init__()
         self.save_hyperparameters()
         n_outputs = n_classes if task == "multiclass" else len(task_names)
         args = {k: v for k, v in model.items() if k != "name"}
         self.alphabet = get_alphabet(alphabet)
+        profile = None
+        if task in COVERAGE_TASKS:
+            profile = {"n_tracks": sum(strands), "output_length": output_length,
+                       "bin_size": bin_size}  # fmt: skip
         self.model = build_model(
-            model["name"], alphabet_size=self.alphabet.size, n_outputs=n_outputs, **args
-        )
+            model["name"], alphabet_size=self.alphabet.size, n_outputs=n_outputs,
+            profile=profile, **args,
+        )  # fmt: skip
         weight = torch.tensor(pos_weight, dtype=torch.float32) if pos_weight else None
         self.register_buffer("pos_weight", weight, persistent=False)
         self._outputs: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
@@ -103,29 +134,83 @@ class SequenceTask(pl.LightningModule):
             return [f"{name}={k}" for k in range(self.hparams.n_classes)]
         return list(self.hparams.task_names)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Raw outputs (logits, values or log rates) for ``x`` ``(N, A, L)``: ``(N, T)``."""
+    @property
+    def track_names(self) -> list[str]:
+        """Coverage tracks ``(K,)``: a task's name, or ``NAME.plus`` and ``NAME.minus``."""
+        names = []
+        if not self.coverage:
+            return names
+        for name, n in zip(self.hparams.task_names, self.hparams.strands, strict=True):
+            names += [name] if n == 1 else [f"{name}.plus", f"{name}.minus"]
+        return names
+
+    def explained(self, head: str | None = None) -> nn.Module:
+        """The network that attributions explain, ``(N, A, L) → (N, T)`` raw outputs: the
+        model itself, or a coverage model's ``head`` (:data:`~seqmodels.models.outputs.HEADS`):
+        ``counts`` (default; each task's predicted log(1 + total count)) or ``profile``
+        (BPNet's weighted-mean-normalised logits; profile models only)."""
+        task = self.hparams.task
+        if not self.coverage:
+            if head is not None:
+                raise SeqmodelsError(f"head {head}: a {task} model has one output per task")
+            return self.model
+        if head not in (None, *HEADS):
+            raise SeqmodelsError(f"head {head!r}: choose {' or '.join(HEADS)}")
+        if head == "profile":
+            if task != "profile":
+                raise SeqmodelsError("head profile: a binned model has counts, not a profile")
+            return ProfileShape(self.model, self.hparams.strands)
+        return TotalCounts(self.model, self.hparams.strands, binned=task == "binned")
+
+    @property
+    def coverage(self) -> bool:
+        """Whether the task learns coverage profiles (``profile``) or bins (``binned``)."""
+        return self.hparams.task in COVERAGE_TASKS
+
+    def forward(self, x: torch.Tensor):
+        """Raw outputs for ``x`` ``(N, A, L)``: ``(N, T)`` logits, values or log rates; for
+        coverage, ``((N, K, P) logits or bin log rates, (N, T) log(1 + total count))``."""
         return self.model(x)
 
-    def raw_outputs(self, x: torch.Tensor) -> torch.Tensor:
-        """Raw outputs, averaged over ``x`` and its reverse complement with ``rc_average``."""
+    def raw_outputs(self, x: torch.Tensor):
+        """Raw outputs, averaged over ``x`` and its reverse complement with ``rc_average``
+        (a reverse complement's profiles read backwards, its stranded tracks swapped)."""
         raw = self(x)
-        if self.hparams.rc_average:
-            raw = (raw + self(reverse_complement(x, self.alphabet))) / 2
-        return raw
+        if not self.hparams.rc_average:
+            return raw
+        other = self(reverse_complement(x, self.alphabet))
+        if not self.coverage:
+            return (raw + other) / 2
+        order = torch.from_numpy(reversed_order(self.hparams.strands)).to(x.device)
+        return (raw[0] + other[0][:, order].flip(-1)) / 2, (raw[1] + other[1]) / 2
 
     def predict_outputs(self, x: torch.Tensor) -> torch.Tensor:
-        """Probabilities (classification), values or rates for ``x`` ``(N, A, L)``: ``(N, T)``."""
-        return to_predictions(self.raw_outputs(x), self.hparams.task, self.hparams.regression_loss)
+        """Probabilities (classification), values or rates for ``x`` ``(N, A, L)``: ``(N, T)``;
+        for coverage, each task's predicted total count."""
+        raw = self.raw_outputs(x)
+        if self.hparams.task == "profile":
+            return torch.expm1(raw[1])
+        if self.hparams.task == "binned":
+            return binned_totals(raw[0], self.hparams.strands)
+        return to_predictions(raw, self.hparams.task, self.hparams.regression_loss)
 
-    def loss(self, raw: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Loss over the labels present; NaN labels are masked out."""
+    def predict_coverage(self, x: torch.Tensor) -> torch.Tensor:
+        """Expected coverage ``(N, K, P)`` per position (or bin) of each track."""
+        raw = self.raw_outputs(x)
+        if self.hparams.task == "profile":
+            return predicted_coverage(raw[0], raw[1], self.hparams.strands)
+        return raw[0].float().exp()
+
+    def loss(self, raw, y: torch.Tensor) -> torch.Tensor:
+        """Loss over the labels present; NaN labels are masked out. Coverage: BPNet's loss
+        (``profile``) or the bins' (``binned``)."""
+        hp = self.hparams
+        if hp.task == "profile":
+            return profile_loss(raw[0], raw[1], y, hp.strands, count_weight=hp.count_weight)
+        if hp.task == "binned":
+            return binned_loss(raw[0], y, poisson=hp.regression_loss == "poisson")
         return masked_loss(
-            raw,
-            y,
-            self.hparams.task,
-            pos_weight=self.pos_weight,
-            regression_loss=self.hparams.regression_loss,
+            raw, y, hp.task, pos_weight=self.pos_weight, regression_loss=hp.regression_loss
         )
 
     def on_train_batch_start(self, batch, batch_idx: int) -> None:
@@ -161,7 +246,9 @@ class SequenceTask(pl.LightningModule):
 
     def _evaluation_step(self, batch, stage: str) -> None:
         x, y, index = batch
-        self._outputs.append((self.raw_outputs(x).float(), y, index))
+        raw = self.raw_outputs(x)
+        parts = tuple(r.float() for r in raw) if self.coverage else (raw.float(),)
+        self._outputs.append((*parts, y, index))
 
     def _log_metrics(self, stage: str) -> None:
         """Loss and metrics over the whole split, each sequence counted once: under DDP the
@@ -169,20 +256,17 @@ class SequenceTask(pl.LightningModule):
         out the shards are dropped, so the numbers equal one process's."""
         if not self._outputs:
             return
-        raw, targets, index = (torch.cat(parts) for parts in zip(*self._outputs, strict=True))
+        *raw, targets, index = (torch.cat(parts) for parts in zip(*self._outputs, strict=True))
         self._outputs.clear()
         if self.trainer.world_size > 1:
-            raw, targets, index = (self.all_gather(t).flatten(0, 1) for t in (raw, targets, index))
+            *raw, targets, index = (
+                self.all_gather(t).flatten(0, 1) for t in (*raw, targets, index)
+            )
             _, first = np.unique(index.cpu().numpy(), return_index=True)
-            first = torch.from_numpy(first).to(raw.device)
-            raw, targets = raw[first], targets[first]
-        predictions = to_predictions(raw, self.hparams.task, self.hparams.regression_loss)
-        metrics = task_metrics(
-            self.hparams.task,
-            targets.cpu().numpy(),
-            predictions.float().cpu().numpy(),
-            list(self.hparams.task_names),
-        )
+            first = torch.from_numpy(first).to(targets.device)
+            raw, targets = [r[first] for r in raw], targets[first]
+        raw = tuple(raw) if self.coverage else raw[0]
+        metrics = self._metrics(raw, targets)
         loss = float(self.loss(raw, targets))
         if not np.isfinite(loss) and stage == "val":
             raise SeqmodelsError(
@@ -192,6 +276,18 @@ class SequenceTask(pl.LightningModule):
         logged = {"loss": loss, **metrics}
         finite = {f"{stage}/{k}": v for k, v in logged.items() if np.isfinite(v)}
         self.log_dict(finite, sync_dist=False)
+
+    def _metrics(self, raw, targets: torch.Tensor) -> dict[str, float]:
+        hp = self.hparams
+        if not self.coverage:
+            predictions = to_predictions(raw, hp.task, hp.regression_loss)
+            return task_metrics(hp.task, targets.cpu().numpy(), predictions.float().cpu().numpy(),
+                                list(hp.task_names))  # fmt: skip
+        logits, log_counts = raw
+        if hp.task == "binned":
+            log_counts = torch.log1p(binned_totals(logits, hp.strands))
+        arrays = (t.cpu().numpy() for t in (targets, logits, log_counts))
+        return profile_metrics(*arrays, hp.strands, list(hp.task_names))
 
     def configure_optimizers(self):
         optimizer = torch.optim.AdamW(
@@ -273,8 +369,17 @@ def masked_loss(
     return (losses * present).sum() / present.sum().clamp(min=1)
 
 
+def binned_totals(log_rates: torch.Tensor, strands) -> torch.Tensor:
+    """Each task's predicted total count ``(N, T)`` from bin log rates ``(N, K, P)``."""
+    rates = log_rates.float().exp()
+    return torch.stack([rates[:, tracks].sum(dim=(1, 2)) for tracks in task_slices(strands)], 1)
+
+
 def to_predictions(raw: torch.Tensor, task: str, regression_loss: str = "mse") -> torch.Tensor:
-    """Probabilities (sigmoid or softmax), values, or rates (Poisson) from raw outputs."""
+    """Probabilities (sigmoid or softmax), values, or rates (Poisson) from raw outputs;
+    coverage: total counts from log(1 + total count)."""
+    if task in COVERAGE_TASKS:
+        return torch.expm1(raw)
     if task == "multiclass":
         return raw.softmax(dim=-1)
     if task == "regression":

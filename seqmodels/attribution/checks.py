@@ -4,9 +4,10 @@ line, the first operation the engine has no exact rule for.
 The trace runs a ``(1, A, L)`` input that requires gradients through the model (whose
 parameters do not), so every tensor that depends on the input is marked, and watches each
 torch operation called on such a tensor: the non-linear operations of
-:mod:`seqmodels.attribution.deeplift` have rules; the affine ones below need none; any other
-(``layer_norm``, ``softmax``, a product of two input-dependent tensors, batch statistics, an
-in-place activation, a recurrent layer) is an error naming it and the module it runs in.
+:mod:`seqmodels.attribution.multipliers` have rules; the affine ones below need none; any
+other (``layer_norm``, ``softmax``, a product of two input-dependent tensors, batch
+statistics, an in-place activation, a recurrent layer) is an error naming it and the module
+it runs in.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ DIVIDED = {"div", "__truediv__", "__itruediv__"}
 
 QUERIES = {"__get__", "size", "dim", "numel", "__len__", "ndimension", "nelement", "__format__"}
 """Reading a tensor's shape or type."""
+
+HELD = {"detach"}
+"""Values the model holds constant (their own rule in the engine)."""
 
 
 def check_model(model: nn.Module, alphabet_size: int, length: int) -> None:
@@ -102,7 +106,7 @@ class _Trace(TorchFunctionMode):
 
 def _problem(func, name: str, args, kwargs, dependent) -> str | None:
     """What makes an operation on input-dependent tensors inexact, or None."""
-    if name in ELEMENTWISE or name in MAX_POOLS:
+    if name in ELEMENTWISE or name in MAX_POOLS or name in HELD:
         return None
     if name.endswith("_") and name.rstrip("_") in ELEMENTWISE:
         return f"{name} (in place; use the out-of-place form)"

@@ -28,6 +28,9 @@ Rules:
   [0, 1]; the multipliers are ``λ`` at ``i`` and ``1 − λ`` at ``j``. They sum the window's
   contributions to exactly ``Δy`` (Captum 0.9's rule does not) and, bounded like the
   gradient of a maximum, never amplify rounding errors.
+- ``detach`` (a value the model holds constant, such as BPNet's profile weights): the
+  references get the input's value, so the output stays affine in what follows it and its
+  difference is fully attributed.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from seqmodels.errors import SeqmodelsError
 PIECEWISE_LINEAR = {"relu", "relu6", "leaky_relu", "hardtanh"}
 SMOOTH = {
     "elu", "celu", "selu", "gelu", "silu", "mish", "softplus", "sigmoid", "tanh", "logsigmoid",
-    "exp",
+    "exp", "log", "log1p",
 }  # fmt: skip
 ELEMENTWISE = PIECEWISE_LINEAR | SMOOTH
 """Elementwise non-linear functions with the rescale rule, by name (``torch.relu``,
@@ -92,7 +95,18 @@ class Engine(TorchFunctionMode):
             return self._max_pool(MAX_POOLS[name], args, kwargs)
         if name in ELEMENTWISE:
             return self._elementwise(func, name, args, kwargs)
+        if name == "detach":
+            return self._held(func, args, kwargs)
         return func(*args, **kwargs)
+
+    def _held(self, func, args, kwargs):
+        if self.phase == "record":
+            out = func(*args, **kwargs)
+            self.records.append(("detach", out.clone()))
+            return out
+        (x_out,) = self._next("detach")
+        _check_rows(args[0], x_out)
+        return x_out.repeat_interleave(args[0].shape[0] // max(x_out.shape[0], 1), dim=0)
 
     def _elementwise(self, func, name: str, args, kwargs):
         call = _out_of_place(func, args, kwargs)

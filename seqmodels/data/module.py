@@ -17,6 +17,7 @@ from seqmodels.alphabets import Alphabet
 from seqmodels.data.sets import SequenceSet
 from seqmodels.encoding import codes_to_one_hot
 from seqmodels.encoding import reverse_complement as reverse_complement_of
+from seqmodels.io.coverage import reversed_order
 from seqmodels.randomness import item_keys, uniform
 
 
@@ -112,6 +113,14 @@ def augment(
     return codes
 
 
+def reverse_profiles(profiles: torch.Tensor, flip: torch.Tensor, strands: list[int]):
+    """Profiles ``(N, K, P)`` with those of the ``flip`` rows read from the other strand:
+    positions reversed, each stranded task's two tracks swapped."""
+    order = torch.from_numpy(reversed_order(strands)).to(profiles.device)
+    reversed_ = profiles[:, order].flip(-1)
+    return torch.where(flip[:, None, None], reversed_, profiles)
+
+
 class SequenceDataModule(pl.LightningDataModule):
     """Train/val/test/predict loaders over a :class:`SequenceSet` and its splits.
 
@@ -154,7 +163,8 @@ class SequenceDataModule(pl.LightningDataModule):
 
     def _loader(self, index: np.ndarray | None, *, shuffle: bool) -> DataLoader:
         subset = self.sequences if index is None else self.sequences.subset(index)
-        dataset = CodesDataset(subset.codes, subset.targets)
+        profiles = subset.profiles is not None
+        dataset = CodesDataset(subset.codes, subset.profiles if profiles else subset.targets)
         sampler = EpochSampler(len(dataset), self.random_state) if shuffle else None
         return DataLoader(
             dataset,
@@ -199,4 +209,7 @@ class SequenceDataModule(pl.LightningDataModule):
                 flip=torch.from_numpy(flip).to(device),
                 shift=torch.from_numpy(shift).to(device),
             )
+            if self.sequences.profiles is not None and flip.any():
+                targets = reverse_profiles(targets, torch.from_numpy(flip).to(device),
+                                           self.sequences.strands)  # fmt: skip
         return codes_to_one_hot(codes, self.sequences.alphabet), targets, index

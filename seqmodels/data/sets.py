@@ -12,6 +12,7 @@ from seqmodels.encoding import to_indices
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.bed import chrom_sizes, open_genome, place_on_genome, read_bed, read_sequences
 from seqmodels.io.coords import parse_interval_ids
+from seqmodels.io.coverage import Targets, read_profiles
 from seqmodels.io.fasta import read_fasta
 from seqmodels.io.labels import align_labels, read_labels
 
@@ -35,6 +36,11 @@ class Records:
         ``.``), when known (BED input or ``chr:start-end`` ids).
     placed : bool
         The coordinates were checked against the genome they were read from (BED input).
+    profiles : numpy.ndarray or None, float32, shape (N, K, P)
+        Coverage targets (bigWig): K tracks of P positions (or bins) per record; ``targets``
+        then holds each task's total.
+    strands : list of int
+        Tracks per task of ``profiles`` (1, or 2 for a stranded pair).
     """
 
     ids: list[str]
@@ -47,6 +53,8 @@ class Records:
     end: np.ndarray | None = None
     strand: np.ndarray | None = None
     placed: bool = False
+    profiles: np.ndarray | None = None
+    strands: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -71,6 +79,10 @@ class SequenceSet:
         to be checked against a genome.
     source : str
         The input file(s), for messages.
+    profiles : numpy.ndarray or None, float32, shape (N, K, P)
+        Coverage targets, as in :class:`Records`.
+    strands : list of int
+        Tracks per task of ``profiles``.
     """
 
     ids: list[str]
@@ -83,6 +95,8 @@ class SequenceSet:
     strand: np.ndarray | None = None
     end: np.ndarray | None = None
     source: str = ""
+    profiles: np.ndarray | None = None
+    strands: list[int] = field(default_factory=list)
 
     def __post_init__(self):
         if self.chrom is not None and self.strand is None:
@@ -119,6 +133,7 @@ class SequenceSet:
             start=pick(self.start),
             strand=pick(self.strand),
             end=pick(self.end),
+            profiles=pick(self.profiles),
         )
 
 
@@ -131,17 +146,28 @@ def read_records(
     length: int | None = None,
     out_of_bounds: str = "pad",
     stranded: bool = False,
+    targets: Targets | None = None,
+    target_length: int | None = None,
+    bin_size: int | None = None,
 ) -> Records:
     """Read sequences (and labels) from FASTA [+ labels] or from BED + genome.
 
     BED intervals are resized to ``length`` around their centre (narrowPeak: summit) and,
     with ``stranded``, read from their own strand; FASTA records are trimmed or padded later,
     by :func:`encode_records`. FASTA ids like ``chr1:100-200(-)`` give coordinates and strand.
+    With coverage ``targets`` (BED input only), each record's profile is the centre
+    ``target_length`` bases of its window (the whole window by default), per base or summed
+    over bins of ``bin_size``.
     """
     if (fasta is None) == (bed is None):
         raise SeqmodelsError("give either a FASTA (fasta=) or BED intervals (bed=) with a genome")
+    if targets is not None and bed is None:
+        raise SeqmodelsError("coverage targets (data.targets) need BED intervals over a genome")
     if bed is not None:
-        return _read_bed_records(bed, genome, length, out_of_bounds, stranded)
+        records = _read_bed_records(bed, genome, length, out_of_bounds, stranded)
+        if targets is not None:
+            _add_profiles(records, targets, target_length, bin_size)
+        return records
     ids, seqs = read_fasta(fasta)
     records = Records(ids, seqs, source=str(fasta))
     coords = parse_interval_ids(ids)
@@ -187,6 +213,8 @@ def encode_records(
         records.strand,
         None if records.placed else records.end,
         records.source,
+        records.profiles,
+        records.strands,
     )
 
 
@@ -226,6 +254,39 @@ def _check_spans(records: Records) -> None:
             f"{records.end[i] - records.start[i]} (ids of the chr:start-end form are read as "
             "genome coordinates)"
         )
+
+
+def _add_profiles(records: Records, targets: Targets, target_length, bin_size) -> None:
+    """Coverage of the centre ``target_length`` bases of each record's window, per track;
+    each task's total becomes its label (the BED's own label columns would be ambiguous)."""
+    if records.task_names:
+        raise SeqmodelsError(
+            f"{records.source}: the BED has label columns ({', '.join(records.task_names)}) "
+            "and data.targets names coverage to learn: give one or the other"
+        )
+    length = len(records.seqs[0])
+    target_length = target_length or length
+    if target_length > length:
+        raise SeqmodelsError(
+            f"data.target_length: {target_length} is longer than the input windows ({length})"
+        )
+    if bin_size and target_length % bin_size:
+        raise SeqmodelsError(
+            f"data.bin_size: {bin_size} does not divide data.target_length ({target_length})"
+        )
+    offset = (length - target_length) // 2
+    minus = records.strand == "-"  # the window's other end, for a reversed read
+    start = np.where(minus, records.start + length - offset - target_length, records.start + offset)
+    records.profiles = read_profiles(
+        targets, records.chrom, start, target_length, records.strand, bin_size=bin_size
+    )
+    records.strands = targets.strands
+    ends = np.cumsum(targets.strands)
+    records.targets = np.stack(
+        [records.profiles[:, e - n : e].sum(axis=(1, 2)) for e, n in zip(ends, targets.strands,
+                                                                          strict=True)], axis=1
+    )  # fmt: skip
+    records.task_names = list(targets.names)
 
 
 def _read_bed_records(bed, genome, length, out_of_bounds, stranded) -> Records:

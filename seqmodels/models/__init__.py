@@ -18,12 +18,15 @@ from seqmodels.schema import check_arguments
 
 MODELS: dict[str, type[nn.Module]] = {"cnn": CNN, "dilated": DilatedCNN, "lstm": CNNLSTM}
 
-INJECTED = ("alphabet_size", "n_outputs")
+INJECTED = ("alphabet_size", "n_outputs", "n_tracks", "output_length", "bin_size")
 """Constructor arguments that come from the data, not from the config."""
 
 
-def build_model(name: str, *, alphabet_size: int, n_outputs: int, **args) -> nn.Module:
-    """Instantiate the registered model ``name`` with config arguments ``args``.
+def build_model(
+    name: str, *, alphabet_size: int, n_outputs: int, profile: dict | None = None, **args
+) -> nn.Module:
+    """Instantiate the registered model ``name`` with config arguments ``args`` (and, for
+    coverage targets, ``profile``: ``n_tracks``, ``output_length`` and ``bin_size``).
 
     Raises
     ------
@@ -33,7 +36,9 @@ def build_model(name: str, *, alphabet_size: int, n_outputs: int, **args) -> nn.
     """
     args = check_model_arguments(name, args)
     try:
-        return MODELS[name](alphabet_size=alphabet_size, n_outputs=n_outputs, **args)
+        return MODELS[name](
+            alphabet_size=alphabet_size, n_outputs=n_outputs, **args, **(profile or {})
+        )
     except ValueError as err:
         raise SeqmodelsError(f"model ({name}): {err}") from None
 

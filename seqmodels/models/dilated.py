@@ -12,6 +12,7 @@ from seqmodels.models.layers import (
     GlobalPooling,
     Head,
     PreActBlock,
+    ProfileHead,
     Residual,
     TrunkHead,
 )
@@ -42,6 +43,14 @@ class DilatedCNN(TrunkHead):
     dense : tuple of int
     activation : {"relu", "elu"}
     scanner_skip : bool
+    head : {"pool", "profile"}
+        ``pool``: global pooling and dense layers, one output per task; ``profile``: BPNet's
+        profile and count heads (:class:`~seqmodels.models.layers.ProfileHead`), for coverage
+        targets (set by training from ``data.targets``).
+    profile_kernel : int
+        Kernel of the profile head's convolution.
+    n_tracks, output_length, bin_size : int, optional
+        The profile head's tracks, positions and bins (from the data).
     residual : {"pre", "post"}
         Order inside each residual block: ``"pre"`` (batch norm → activation → convolution →
         dropout, added to the unsquashed sum) or ``"post"`` (convolution → batch norm →
@@ -67,6 +76,11 @@ class DilatedCNN(TrunkHead):
         activation: Activation = "relu",
         scanner_skip: bool = True,
         residual: Literal["pre", "post"] = "pre",
+        head: Literal["pool", "profile"] = "pool",
+        profile_kernel: PositiveInt = 75,
+        n_tracks: int | None = None,
+        output_length: int | None = None,
+        bin_size: int | None = None,
     ):
         super().__init__()
         layers: list[nn.Module] = [
@@ -92,8 +106,17 @@ class DilatedCNN(TrunkHead):
             layers.append(Residual(block))
         self.trunk = nn.Sequential(*layers)
         self.scanner_skip = scanner_skip
+        channels = filters * (2 if scanner_skip else 1)
+        if head == "profile":
+            if n_tracks is None or output_length is None:
+                raise ValueError("a profile head needs coverage targets (data.targets)")
+            self.head = ProfileHead(
+                channels, n_tracks, n_outputs, output_length=output_length,
+                kernel_size=profile_kernel, bin_size=bin_size,
+            )  # fmt: skip
+            return
         self.head = Head(
-            filters * (2 if scanner_skip else 1),
+            channels,
             n_outputs,
             global_pool=global_pool,
             dense=dense,

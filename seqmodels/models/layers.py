@@ -163,6 +163,53 @@ class Head(nn.Sequential):
         super().__init__(*layers)
 
 
+class ProfileHead(nn.Module):
+    """BPNet's two heads on a trunk's features ``(N, C, L)``: a wide convolution giving each
+    coverage track's logits over the centre ``output_length`` positions (averaged over bins
+    of ``bin_size``: each bin's log rate), and global average pooling, then a linear layer,
+    giving each task's log(1 + total count); ``(N, C, L) → ((N, K, P), (N, T))``.
+
+    Parameters
+    ----------
+    in_channels : int
+    n_tracks : int
+        K, coverage tracks (a task's strands side by side).
+    n_tasks : int
+        T.
+    output_length : int
+        Positions of the profile, at most the trunk's length.
+    kernel_size : int
+        Of the profile convolution (BPNet: 75).
+    bin_size : int, optional
+        P = ``output_length // bin_size`` bins instead of positions.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        n_tracks: int,
+        n_tasks: int,
+        *,
+        output_length: int,
+        kernel_size: int = 75,
+        bin_size: int | None = None,
+    ):
+        super().__init__()
+        self.output_length, self.bin_size = output_length, bin_size
+        self.profile = nn.Conv1d(in_channels, n_tracks, kernel_size, padding=kernel_size // 2)
+        self.pool = nn.AdaptiveAvgPool1d(1)
+        self.flatten = nn.Flatten()
+        self.counts = nn.Linear(in_channels, n_tasks)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        logits = self.profile(x)
+        crop = (logits.shape[-1] - self.output_length) // 2
+        logits = logits[..., crop : crop + self.output_length]
+        if self.bin_size:
+            logits = torch.nn.functional.avg_pool1d(logits, self.bin_size)
+        return logits, self.counts(self.flatten(self.pool(x)))
+
+
 class FieldTracker:
     """Receptive field of a stack of layers, updated one layer at a time.
 

@@ -15,6 +15,7 @@ from seqmodels.data.splits import split_indices
 from seqmodels.data.stream import IntervalSet
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.bed import chrom_sizes, place_on_genome, read_bed, tile_intervals
+from seqmodels.io.coverage import parse_targets
 
 log = logging.getLogger("seqmodels")
 
@@ -33,6 +34,9 @@ def read_config_records(data: dict) -> Records:
         length=data["length"],
         out_of_bounds=data["out_of_bounds"],
         stranded=data["stranded"],
+        targets=parse_targets(data["targets"]) if data["targets"] else None,
+        target_length=data["target_length"],
+        bin_size=data["bin_size"],
     )
 
 

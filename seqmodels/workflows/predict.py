@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,9 @@ from seqmodels.workflows.sharding import chunk_indices, map_chunks
 
 TABLE_FORMATS = {".tsv": "\t", ".txt": "\t", ".csv": ","}
 """Prediction tables by suffix: the column separator."""
+
+TRACK_FORMATS = {".bw": "bigwig", ".bigwig": "bigwig", ".bedgraph": "bedgraph"}
+"""Predicted coverage tracks by suffix."""
 
 
 @torch.inference_mode()
@@ -45,6 +49,108 @@ def predict(
         return _predict_codes(
             task, sequences.codes, sequences.alphabet, batch_size, device, verbose=verbose
         )
+
+
+@torch.inference_mode()
+def predict_coverage(
+    task,
+    sequences: SequenceSet,
+    *,
+    batch_size: int = 256,
+    device: str | torch.device | None = None,
+) -> np.ndarray:
+    """Expected coverage of a coverage model (``profile`` or ``binned``) on encoded sequences.
+
+    Returns
+    -------
+    numpy.ndarray, float32, shape (N, K, P)
+        Reads per position (``profile``) or per bin (``binned``) of each track
+        (``task.track_names``), in the orientation the model read.
+    """
+    _check_coverage_model(task)
+    device = default_device(device)
+    with model_on(task, device):
+        return _coverage_of_codes(task, sequences.codes, sequences.alphabet, batch_size, device)
+
+
+def predict_tracks_to_file(
+    task,
+    inputs: SequenceSet | IntervalSet,
+    path: str | Path,
+    *,
+    chrom_sizes: dict[str, int] | None,
+    sizes_source: str = "",
+    chunk_size: int = 8192,
+    batch_size: int = 256,
+    device: str | torch.device | None = None,
+    devices: int = 1,
+    verbose: bool = False,
+) -> list[Path] | None:
+    """Stream a coverage model's predicted tracks to bigWig (or bedGraph) in genome
+    coordinates, one file per track (:func:`track_paths`), through the writer attribution
+    tracks use: overlapping windows averaged, minus-strand windows mapped back (positions
+    reversed, the two strands of a stranded task swapped). A bin's count is spread evenly over
+    its bases, so that the track sums to the counts.
+
+    Returns the paths written; None on DDP ranks other than 0.
+    """
+    from seqmodels.io.coverage import reversed_order
+    from seqmodels.io.tracks import bedgraph_writer, bigwig_writer
+    from seqmodels.workflows.attribute import track_coordinates
+
+    _check_coverage_model(task)
+    hp = task.hparams
+    paths = track_paths(task, path)
+    chrom, start, strand, sizes = track_coordinates(inputs, chrom_sizes, source=sizes_source)
+    rank = {name: i for i, name in enumerate(sizes)}
+    order = np.lexsort((start, np.array([rank[c] for c in chrom])))
+    chunks = chunk_indices(order, chunk_size, devices)
+    offset = (inputs.length - hp.output_length) // 2  # of the profile in the window
+    minus_offset = inputs.length - offset - hp.output_length  # the same, read backwards
+    swap = reversed_order(hp.strands)
+
+    @torch.inference_mode()
+    def compute(model, chunk: int, device) -> dict[str, np.ndarray]:
+        index = chunks[chunk]
+        with model_on(model, device):
+            coverage = _coverage_of_codes(
+                model, inputs.codes_at(index), inputs.alphabet, batch_size, device
+            )
+        _check_finite(coverage.reshape(len(index), -1), inputs.ids_at(index))
+        if hp.bin_size:
+            coverage = np.repeat(coverage / hp.bin_size, hp.bin_size, axis=-1)
+        return {"coverage": coverage}
+
+    results = map_chunks(
+        task, compute, len(chunks), output=paths[0], device=device, devices=devices,
+        verbose=verbose,
+    )  # fmt: skip
+    if results is None:
+        return None
+    opener = (
+        bigwig_writer if TRACK_FORMATS[Path(path).suffix.lower()] == "bigwig" else bedgraph_writer
+    )
+    with contextlib.ExitStack() as stack:
+        writers = [stack.enter_context(opener(p, sizes)) for p in paths]
+        for index, result in zip(chunks, results, strict=True):
+            for i, coverage in zip(index, result["coverage"], strict=True):
+                if strand[i] == "-":
+                    first, coverage = int(start[i]) + minus_offset, coverage[swap, ::-1]
+                else:
+                    first = int(start[i]) + offset
+                for writer, values in zip(writers, coverage, strict=True):
+                    writer.add(str(chrom[i]), first, values)
+    return paths
+
+
+def track_paths(task, path: str | Path) -> list[Path]:
+    """The files of a coverage model's predicted tracks: ``path`` for one track, else one per
+    track named before the suffix (``pred.bw`` → ``pred.CTCF.plus.bw``, ``pred.CTCF.minus.bw``)."""
+    path = Path(path)
+    names = task.track_names
+    if len(names) == 1:
+        return [path]
+    return [path.with_name(f"{path.stem}.{name}{path.suffix}") for name in names]
 
 
 def predict_to_file(
@@ -135,6 +241,28 @@ def _predict_codes(task, codes, alphabet, batch_size, device, *, verbose=False) 
         batch = codes[start : start + batch_size].to(device, non_blocking=True)
         out.append(task.predict_outputs(codes_to_one_hot(batch, alphabet)).float().cpu())
     return torch.cat(out).numpy() if out else np.zeros((0, len(task.output_names)), np.float32)
+
+
+def _coverage_of_codes(task, codes, alphabet, batch_size, device) -> np.ndarray:
+    """Expected coverage ``(n, K, P)`` of codes ``(n, L)``, a batch at a time."""
+    codes = torch.from_numpy(codes)
+    out = [
+        task.predict_coverage(codes_to_one_hot(codes[i : i + batch_size].to(device), alphabet))
+        .float()
+        .cpu()
+        for i in range(0, len(codes), batch_size)
+    ]
+    if not out:
+        return np.zeros((0, len(task.track_names), task.hparams.output_length), np.float32)
+    return torch.cat(out).numpy()
+
+
+def _check_coverage_model(task) -> None:
+    if not task.coverage:
+        raise SeqmodelsError(
+            f"the checkpoint is a {task.hparams.task} model: predicted tracks need a coverage "
+            "model (data.targets); write a table (.tsv, .csv) instead"
+        )
 
 
 def _check_finite(values: np.ndarray, ids: list[str]) -> None:

@@ -28,8 +28,8 @@ from seqmodels.data.module import SequenceDataModule
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.atomic import atomic_write, check_output_directory
 from seqmodels.io.jsonfile import write_json
-from seqmodels.metrics import METRICS
-from seqmodels.models import complete_model_arguments
+from seqmodels.metrics import LOWER_IS_BETTER, METRICS
+from seqmodels.models import complete_model_arguments, model_defaults
 from seqmodels.task import SequenceTask
 from seqmodels.workflows.inputs import check_labels, encode_and_split, read_config_records
 
@@ -132,7 +132,7 @@ def datamodule_from_config(config: dict) -> SequenceDataModule:
             f"{records.source}: the validation split is empty (set data.val_chroms or a "
             "data.val_fraction above 0)"
         )
-    reverse, shift = augmentation(data, sequences.alphabet.name)
+    reverse, shift = augmentation(data, sequences.alphabet.name, coverage=bool(data["targets"]))
     return SequenceDataModule(
         sequences,
         splits,
@@ -148,16 +148,21 @@ AUTO_MAX_SHIFT = 3
 """Positions a DNA sequence is shifted by at most when ``data.max_shift`` is ``auto``."""
 
 
-def augmentation(data: dict, alphabet: str) -> tuple[bool, int]:
+def augmentation(data: dict, alphabet: str, *, coverage: bool = False) -> tuple[bool, int]:
     """Reverse-complement and shift augmentation of a data section: ``auto`` turns both on for
     DNA read without strand (a binding site reads the same on either strand, a few bases
-    away), off for stranded DNA, RNA and protein."""
+    away), off for stranded DNA, RNA and protein; coverage targets are never shifted (their
+    profiles would no longer line up), and reverse with the sequence."""
     dna = alphabet == "dna" and not data["stranded"]
     reverse, shift = data["reverse_complement"], data["max_shift"]
     if reverse is True and alphabet == "protein":
         raise SeqmodelsError("data.reverse_complement: protein has no reverse complement")
+    if coverage and shift not in ("auto", 0):
+        raise SeqmodelsError(
+            "data.max_shift: coverage targets cannot be shifted with their sequence; set it to 0"
+        )
     reverse = dna if reverse == "auto" else reverse
-    shift = (AUTO_MAX_SHIFT if dna else 0) if shift == "auto" else shift
+    shift = 0 if coverage else (AUTO_MAX_SHIFT if dna else 0) if shift == "auto" else shift
     log.info("augmentation: reverse complement %s, shift ≤ %d", "on" if reverse else "off", shift)
     return reverse, shift
 
@@ -171,6 +176,8 @@ def build_task(config: dict, datamodule: SequenceDataModule) -> SequenceTask:
         raise SeqmodelsError("training needs labels: data.labels, or label columns in the BED")
     task_config, optim = config["task"], config["optim"]
     train_targets = sequences.targets[datamodule.splits["train"]]
+    if sequences.profiles is not None:
+        return _coverage_task(config, sequences, train_targets)
     task_type = resolve_task_type(task_config["type"], train_targets)
     check_labels(
         sequences,
@@ -200,6 +207,51 @@ def build_task(config: dict, datamodule: SequenceDataModule) -> SequenceTask:
     )
 
 
+def _coverage_task(config: dict, sequences, train_totals: np.ndarray) -> SequenceTask:
+    """The task for coverage targets: ``profile`` (per base), or ``binned`` with
+    ``data.bin_size``; the model gets BPNet's profile and count heads."""
+    from seqmodels import __version__
+
+    data, task_config, optim = config["data"], config["task"], config["optim"]
+    task_type = "binned" if data["bin_size"] else "profile"
+    if task_config["type"] not in ("auto", task_type):
+        raise SeqmodelsError(
+            f"task.type: {task_config['type']} does not fit coverage targets "
+            f"(data.targets{' with data.bin_size' * bool(data['bin_size'])}: {task_type})"
+        )
+    model = config["model"]
+    if "head" not in model_defaults(model["name"]):
+        raise SeqmodelsError(
+            f"model.name: coverage targets need a profile head, which {model['name']} has not "
+            "(it pools positions away): use model dilated"
+        )
+    weight = task_config["count_weight"]
+    if weight == "auto":  # ChromBPNet's: the median total over 10
+        weight = max(float(np.median(train_totals.sum(axis=1))) / 10, 1.0)
+        log.info("task.count_weight auto: %.3g (the median total count / 10)", weight)
+    return SequenceTask(
+        model=complete_model_arguments({**model, "head": "profile"}),
+        task=task_type,
+        task_names=sequences.task_names,
+        alphabet=sequences.alphabet.name,
+        length=sequences.length,
+        unknown=data["unknown"],
+        stranded=data["stranded"],
+        regression_loss=task_config["regression_loss"] if data["bin_size"] else "mse",
+        lr=optim["lr"],
+        weight_decay=optim["weight_decay"],
+        scheduler=optim["scheduler"],
+        max_epochs=config["trainer"]["max_epochs"],
+        rc_average=task_config["rc_average"],
+        random_state=config["seed"],
+        version=__version__,
+        strands=list(sequences.strands),
+        output_length=sequences.profiles.shape[-1] * (data["bin_size"] or 1),
+        bin_size=data["bin_size"],
+        count_weight=float(weight),
+    )
+
+
 def resolve_task_type(task_type: str, targets: np.ndarray) -> str:
     """``auto``: binary for one 0/1 column, multilabel for several, else regression."""
     if task_type == "auto":
@@ -219,7 +271,7 @@ def resolve_task_type(task_type: str, targets: np.ndarray) -> str:
 
 
 AUTO_MONITOR = {"binary": "auroc", "multilabel": "auroc", "multiclass": "auroc",
-                "regression": "pearson"}  # fmt: skip
+                "regression": "pearson", "profile": None, "binned": None}  # fmt: skip
 """The validation metric (mean over tasks) that ``train.monitor: auto`` selects on."""
 
 
@@ -235,14 +287,14 @@ def select_monitor(
     """
     monitor = train["monitor"]
     if monitor == "auto":
-        monitor = f"val/mean/{AUTO_MONITOR[task_type]}"
+        monitor = f"val/mean/{AUTO_MONITOR[task_type]}" if AUTO_MONITOR[task_type] else "val/loss"
         if not _monitor_defined(monitor, task_type, task_names, val, n_classes):
             monitor = "val/loss"
         log.info("train.monitor auto: %s", monitor)
     _check_monitor(monitor, task_type, task_names, val)
     mode = train["mode"]
     if mode == "auto":
-        mode = "min" if monitor.endswith("loss") else "max"
+        mode = "min" if monitor.endswith(LOWER_IS_BETTER) else "max"
     return monitor, mode, train["patience"]
 
 
@@ -270,7 +322,10 @@ def _check_monitor(monitor: str, task_type: str, task_names: list[str], val: np.
         )
     _, name, metric = monitor.split("/") if monitor != "val/loss" else ("", "", "loss")
     columns = val.T if name == "mean" else val.T[[task_names.index(name)]] if name else []
-    if metric in ("loss", "accuracy") or task_type == "multiclass":
+    if (
+        metric in ("loss", "accuracy", "profile_pearson", "jsd", "mnll")
+        or task_type == "multiclass"
+    ):
         return
     if not any(_defined(metric, column[~np.isnan(column)]) for column in columns):
         raise SeqmodelsError(

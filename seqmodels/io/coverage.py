@@ -1,0 +1,147 @@
+"""Coverage to learn from bigWig files: per-base profiles (or bin sums) over genome intervals,
+read with pyBigWig a chunk of intervals at a time, never a whole chromosome.
+
+Each target is one bigWig (an unstranded signal: ATAC-seq, DNase) or a pair, plus strand then
+minus strand (ChIP-exo, ChIP-nexus, PRO-cap); a pair is one task whose profile has two
+tracks. Positions a bigWig has no value for (pyBigWig's NaN) count as zero coverage, as
+coverage files leave zeros out; positions past a chromosome end count as zero too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from seqmodels.errors import SeqmodelsError
+from seqmodels.io.text import check_input_file
+
+
+@dataclass
+class Targets:
+    """The coverage tracks of each task.
+
+    Attributes
+    ----------
+    names : list of str
+        Task names, from the file names (``CTCF.plus.bw`` and ``CTCF.minus.bw`` → ``CTCF``).
+    paths : list of list of Path
+        Each task's bigWigs: one, or plus strand then minus strand.
+    """
+
+    names: list[str]
+    paths: list[list[Path]]
+
+    @property
+    def tracks(self) -> list[Path]:
+        """Every bigWig, task by task: the K tracks of a profile ``(K, L)``."""
+        return [path for paths in self.paths for path in paths]
+
+    @property
+    def strands(self) -> list[int]:
+        """Tracks per task (1 or 2)."""
+        return [len(paths) for paths in self.paths]
+
+
+def parse_targets(entries: list, *, key: str = "data.targets") -> Targets:
+    """``data.targets`` as :class:`Targets`: each entry a bigWig path or a pair of them."""
+    names, paths = [], []
+    for k, entry in enumerate(entries):
+        group = [entry] if isinstance(entry, str) else entry
+        if not isinstance(group, list) or not 1 <= len(group) <= 2:
+            raise SeqmodelsError(
+                f"{key}[{k}]: a bigWig path or a pair [plus strand, minus strand], got {entry!r}"
+            )
+        group = [Path(p) for p in group]
+        for path in group:
+            check_input_file(path)
+        names.append(_task_name(group))
+        paths.append(group)
+    if len(set(names)) < len(names):
+        raise SeqmodelsError(f"{key}: two targets share the task name {_repeated(names)!r}")
+    return Targets(names, paths)
+
+
+def read_profiles(
+    targets: Targets,
+    chrom: np.ndarray,
+    start: np.ndarray,
+    length: int,
+    strand: np.ndarray | None = None,
+    *,
+    bin_size: int | None = None,
+) -> np.ndarray:
+    """Coverage of ``length`` bases from each ``start`` (0-based) on ``chrom``, per track.
+
+    Minus-strand intervals (``strand``) are read as the model reads them: positions reversed
+    and the two tracks of a stranded pair swapped.
+
+    Returns
+    -------
+    numpy.ndarray, float32, shape (N, K, length) or (N, K, length // bin_size)
+        Per-base coverage, or its sums over bins of ``bin_size``.
+    """
+    import pyBigWig
+
+    files = [_open(pyBigWig, path) for path in targets.tracks]
+    try:
+        profiles = np.zeros((len(chrom), len(files), length), dtype=np.float32)
+        for k, bw in enumerate(files):
+            sizes = bw.chroms()
+            for i, (c, s) in enumerate(zip(chrom, start, strict=True)):
+                if c not in sizes:
+                    raise SeqmodelsError(
+                        f"{targets.tracks[k]}: no chromosome {c!r} (it has "
+                        f"{', '.join(list(sizes)[:3])}, …): a bigWig of another genome?"
+                    )
+                lo, hi = max(int(s), 0), min(int(s) + length, sizes[c])
+                if hi > lo:
+                    values = np.asarray(bw.values(c, lo, hi, numpy=True), dtype=np.float32)
+                    profiles[i, k, lo - s : hi - s] = np.nan_to_num(values, nan=0.0)
+    finally:
+        for bw in files:
+            bw.close()
+    if strand is not None and (strand == "-").any():
+        minus = strand == "-"
+        swapped = profiles[minus][:, reversed_order(targets.strands), ::-1]
+        profiles[minus] = swapped
+    if bin_size:
+        n_bins = length // bin_size
+        profiles = profiles[..., : n_bins * bin_size].reshape(*profiles.shape[:2], n_bins, -1)
+        profiles = profiles.sum(axis=-1)
+    return profiles
+
+
+def reversed_order(strands: list[int]) -> np.ndarray:
+    """Track order of the reverse strand: the two tracks of every stranded task swapped."""
+    order, first = [], 0
+    for n in strands:
+        order += list(range(first, first + n))[::-1]
+        first += n
+    return np.array(order)
+
+
+def _open(pyBigWig, path: Path):
+    try:
+        bw = pyBigWig.open(str(path))
+    except RuntimeError:
+        bw = None
+    if bw is None or not bw.isBigWig():
+        raise SeqmodelsError(f"{path}: not a bigWig file")
+    return bw
+
+
+def _task_name(paths: list[Path]) -> str:
+    """``CTCF.plus.bw`` → ``CTCF``: the file name without its suffix and strand word."""
+    stems = []
+    for path in paths:
+        stem = path.name.removesuffix(path.suffix)
+        for strand in (".plus", ".minus", ".pos", ".neg", "_plus", "_minus", ".+", ".-"):
+            stem = stem.removesuffix(strand)
+        stems.append(stem)
+    return stems[0]
+
+
+def _repeated(names: list[str]) -> str:
+    return next(n for n in names if names.count(n) > 1)
