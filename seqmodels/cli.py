@@ -230,6 +230,7 @@ def _add_attribute(commands) -> None:
         "models with global average pooling)",
     )
     p.add_argument("--target", default="0", help="task name or output index (default: 0)")
+    _add_head(p)
     p.add_argument(
         "--references",
         "--baselines",
@@ -287,6 +288,7 @@ def _add_motifs(commands) -> None:
         action="append",
         help="task name or output index; repeat for several (default: every task)",
     )
+    _add_head(p)
     p.add_argument(
         "--method",
         default="deeplift_shap",
@@ -384,6 +386,7 @@ def _add_variants(commands) -> None:
         f"OUT.ref.bw, OUT.alt.bw, OUT.diff.bw ({', '.join(METHODS)})",
     )
     p.add_argument("--target", default="0", help="task of the tracks: name or index (default: 0)")
+    _add_head(p)
     p.add_argument(
         "--chunk-size", type=positive_int, default=2048, help="variants per chunk (2048)"
     )
@@ -399,6 +402,18 @@ def _add_variants(commands) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the null variants (0)")
     p.set_defaults(run=_run_variants)
+
+
+def _add_head(p: argparse.ArgumentParser) -> None:
+    from seqmodels.models.outputs import HEADS
+
+    p.add_argument(
+        "--head",
+        choices=HEADS,
+        help="coverage models: explain each task's predicted total count (counts, the "
+        "default) or the shape of its profile (profile: BPNet's weighted-mean-normalised "
+        "logits)",
+    )
 
 
 def _add_checkpoint_inputs(p: argparse.ArgumentParser) -> None:
@@ -683,7 +698,7 @@ def _run_attribute(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     sequences = _open_inputs(args, task, streamed=True)
     sizes, sizes_source = _chrom_sizes(args)
     n = export_attributions(
-        task.model,
+        task.explained(args.head),
         sequences,
         args.out,
         fmt=fmt,
@@ -775,6 +790,7 @@ def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
         filter_threshold=args.filter_threshold,
         control=args.control,
         chrom_sizes=sizes,
+        head=args.head,
         batch_size=args.batch_size,
         device=args.device,
         verbose=True,
@@ -817,12 +833,15 @@ def _run_variants(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     check_output_file(args.out, {".tsv": "tsv", ".txt": "tsv"})
     task = _load_task(args)
     target = _resolve_target(args.target, task.output_names)
+    if args.head and not args.attribute:
+        raise SeqmodelsError("--head goes with --attribute")
+    model = task.explained(args.head)  # a head the model lacks: refused now
     if args.attribute in ("deeplift", "deeplift_shap"):  # refused now, not after the table
         from seqmodels.attribution.checks import check_model
         from seqmodels.devices import model_on
 
-        with model_on(task.model, torch.device("cpu")):
-            check_model(task.model, task.alphabet.size, task.hparams.length)
+        with model_on(model, torch.device("cpu")):
+            check_model(model, task.alphabet.size, task.hparams.length)
     variants = read_vcf(args.vcf, region=args.region)
     n = score_variants_to_file(
         task, variants, args.genome, args.out, drop_mismatch=args.drop_mismatch,
@@ -836,6 +855,7 @@ def _run_variants(args: argparse.Namespace, overrides: dict[str, str]) -> int:
         prefix = str(args.out).removesuffix(Path(args.out).suffix)
         paths = write_allele_tracks(
             task, variants, args.genome, prefix, method=args.attribute, target=target,
+            head=args.head,
             device=args.device, verbose=True,
         )  # fmt: skip
         print(f"wrote {', '.join(map(str, paths))}")

@@ -63,16 +63,22 @@ def binned_loss(log_rates: torch.Tensor, counts: torch.Tensor, *, poisson: bool)
     return ((log_rates - torch.log1p(counts)) ** 2).mean()
 
 
+def total_counts(log_counts: torch.Tensor) -> torch.Tensor:
+    """Counts from predicted log(1 + count): ``exp(log_counts) − 1``, and 0 where a
+    prediction falls below log 1 (a count cannot be negative)."""
+    return torch.expm1(log_counts.float().clamp(min=0))
+
+
 def predicted_coverage(
     logits: torch.Tensor, log_counts: torch.Tensor, strands: Sequence[int]
 ) -> torch.Tensor:
     """Expected coverage ``(N, K, P)``: each task's softmax over its strands and positions
-    times its predicted total count, ``exp(log_counts) − 1``."""
+    times its predicted total count (:func:`total_counts`)."""
     coverage = torch.empty_like(logits, dtype=torch.float32)
     for t, tracks in enumerate(task_slices(strands)):
         task = logits[:, tracks].float()
         probs = F.softmax(task.flatten(1), dim=-1).view_as(task)
-        coverage[:, tracks] = probs * torch.expm1(log_counts[:, t].float())[:, None, None]
+        coverage[:, tracks] = probs * total_counts(log_counts[:, t])[:, None, None]
     return coverage
 
 

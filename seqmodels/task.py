@@ -24,6 +24,7 @@ from seqmodels.profiles import (
     profile_loss,
     profile_metrics,
     task_slices,
+    total_counts,
 )
 from seqmodels.schema import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, Range
 
@@ -189,7 +190,7 @@ class SequenceTask(pl.LightningModule):
         for coverage, each task's predicted total count."""
         raw = self.raw_outputs(x)
         if self.hparams.task == "profile":
-            return torch.expm1(raw[1])
+            return total_counts(raw[1])
         if self.hparams.task == "binned":
             return binned_totals(raw[0], self.hparams.strands)
         return to_predictions(raw, self.hparams.task, self.hparams.regression_loss)
@@ -379,7 +380,7 @@ def to_predictions(raw: torch.Tensor, task: str, regression_loss: str = "mse") -
     """Probabilities (sigmoid or softmax), values, or rates (Poisson) from raw outputs;
     coverage: total counts from log(1 + total count)."""
     if task in COVERAGE_TASKS:
-        return torch.expm1(raw)
+        return total_counts(raw)
     if task == "multiclass":
         return raw.softmax(dim=-1)
     if task == "regression":

@@ -1,4 +1,5 @@
-"""What a user checks before training: counts, lengths, composition, label balance, splits."""
+"""What a user checks before training: counts, lengths, composition, label balance or
+coverage, splits."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ def describe(records: Records, sequences: SequenceSet, splits: dict[str, np.ndar
     lines.append(f"records       {len(records.seqs):,}")
     lines += _lengths(records, sequences.length)
     lines += _composition(records, sequences)
+    lines += _coverage(records) if records.profiles is not None else []
     lines += _labels(sequences)
     lines += _splits(sequences, splits)
     return "\n".join(lines)
@@ -64,6 +66,24 @@ def _labels(sequences: SequenceSet) -> list[str]:
                 f"max {known.max():.3g}"
             )
         lines.append(f"task {name:<{width}}{summary}, {missing:,} missing")
+    return lines
+
+
+def _coverage(records: Records) -> list[str]:
+    """Per coverage track: its file, reads in the windows, their spread over windows, empty
+    windows and positions without a value."""
+    profiles = records.profiles
+    n, k, p = profiles.shape
+    lines = [f"coverage      {k} track(s) × {p:,} values per window (task labels: totals)"]
+    for track, path in enumerate(records.tracks):
+        totals = profiles[:, track].sum(axis=-1)
+        q50, q90 = np.quantile(totals, [0.5, 0.9]) if n else (0.0, 0.0)
+        lines.append(
+            f"track {path}: {totals.sum():,.0f} reads in the windows; per window median "
+            f"{q50:,.3g}, 90% {q90:,.3g}, max {totals.max(initial=0):,.3g}; "
+            f"{np.mean(totals == 0):.1%} of windows empty; {records.missing[track]:,} of "
+            f"{n * p:,} positions without a value (read as 0)"
+        )
     return lines
 
 

@@ -41,6 +41,10 @@ class Records:
         then holds each task's total.
     strands : list of int
         Tracks per task of ``profiles`` (1, or 2 for a stranded pair).
+    tracks : list of str
+        The bigWig of each track of ``profiles``.
+    missing : numpy.ndarray or None, int64, shape (K,)
+        Positions of ``profiles`` each bigWig had no value for (read as zero).
     """
 
     ids: list[str]
@@ -55,6 +59,8 @@ class Records:
     placed: bool = False
     profiles: np.ndarray | None = None
     strands: list[int] = field(default_factory=list)
+    tracks: list[str] = field(default_factory=list)
+    missing: np.ndarray | None = None
 
 
 @dataclass
@@ -277,10 +283,10 @@ def _add_profiles(records: Records, targets: Targets, target_length, bin_size) -
     offset = (length - target_length) // 2
     minus = records.strand == "-"  # the window's other end, for a reversed read
     start = np.where(minus, records.start + length - offset - target_length, records.start + offset)
-    records.profiles = read_profiles(
+    records.profiles, records.missing = read_profiles(
         targets, records.chrom, start, target_length, records.strand, bin_size=bin_size
     )
-    records.strands = targets.strands
+    records.strands, records.tracks = targets.strands, list(map(str, targets.tracks))
     ends = np.cumsum(targets.strands)
     records.targets = np.stack(
         [records.profiles[:, e - n : e].sum(axis=(1, 2)) for e, n in zip(ends, targets.strands,

@@ -75,30 +75,38 @@ def read_profiles(
     """Coverage of ``length`` bases from each ``start`` (0-based) on ``chrom``, per track.
 
     Minus-strand intervals (``strand``) are read as the model reads them: positions reversed
-    and the two tracks of a stranded pair swapped.
+    and the two tracks of a stranded pair swapped. A negative or infinite value is an error
+    naming the file and position: coverage counts reads.
 
     Returns
     -------
-    numpy.ndarray, float32, shape (N, K, length) or (N, K, length // bin_size)
+    profiles : numpy.ndarray, float32, shape (N, K, length) or (N, K, length // bin_size)
         Per-base coverage, or its sums over bins of ``bin_size``.
+    missing : numpy.ndarray, int64, shape (K,)
+        Positions each track had no value for (counted as zero).
     """
     import pyBigWig
 
     files = [_open(pyBigWig, path) for path in targets.tracks]
+    missing = np.zeros(len(files), dtype=np.int64)
     try:
         profiles = np.zeros((len(chrom), len(files), length), dtype=np.float32)
-        for k, bw in enumerate(files):
+        for k, (path, bw) in enumerate(zip(targets.tracks, files, strict=True)):
             sizes = bw.chroms()
             for i, (c, s) in enumerate(zip(chrom, start, strict=True)):
                 if c not in sizes:
                     raise SeqmodelsError(
-                        f"{targets.tracks[k]}: no chromosome {c!r} (it has "
-                        f"{', '.join(list(sizes)[:3])}, …): a bigWig of another genome?"
+                        f"{path}: no chromosome {str(c)!r} (it has {', '.join(list(sizes)[:3])}, "
+                        "…): a bigWig of another genome?"
                     )
                 lo, hi = max(int(s), 0), min(int(s) + length, sizes[c])
+                missing[k] += length - max(hi - lo, 0)
                 if hi > lo:
                     values = np.asarray(bw.values(c, lo, hi, numpy=True), dtype=np.float32)
-                    profiles[i, k, lo - s : hi - s] = np.nan_to_num(values, nan=0.0)
+                    absent = np.isnan(values)
+                    missing[k] += np.count_nonzero(absent)
+                    _check_counts(values, absent, path, c, lo)
+                    profiles[i, k, lo - s : hi - s] = np.where(absent, 0.0, values)
     finally:
         for bw in files:
             bw.close()
@@ -110,7 +118,17 @@ def read_profiles(
         n_bins = length // bin_size
         profiles = profiles[..., : n_bins * bin_size].reshape(*profiles.shape[:2], n_bins, -1)
         profiles = profiles.sum(axis=-1)
-    return profiles
+    return profiles, missing
+
+
+def _check_counts(values: np.ndarray, absent: np.ndarray, path: Path, chrom: str, lo: int):
+    bad = ~absent & ~(np.isfinite(values) & (values >= 0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise SeqmodelsError(
+            f"{path}: {values[i]:g} at {chrom}:{lo + i + 1}: coverage targets must be finite "
+            "counts ≥ 0 (a fold-change or log-scale track?)"
+        )
 
 
 def reversed_order(strands: list[int]) -> np.ndarray:

@@ -3,7 +3,7 @@ predicted total count, or BPNet's weighted-mean-normalised profile logits.
 
 Both wrap a model whose forward gives ``((N, K, P) logits or bin log rates, (N, T) log(1 +
 total count))`` and map ``(N, A, L)`` to ``(N, T)``, built only of operations that DeepLIFT's
-engine has exact rules for.
+engine has exact rules for, and in the mode (training or evaluation) of the model they wrap.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class TotalCounts(nn.Module):
     def __init__(self, model: nn.Module, strands: Sequence[int], *, binned: bool):
         super().__init__()
         self.model, self.tasks, self.binned = model, _slices(strands), binned
+        self.train(model.training)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         rates, log_counts = self.model(x)
@@ -47,6 +48,7 @@ class ProfileShape(nn.Module):
     def __init__(self, model: nn.Module, strands: Sequence[int]):
         super().__init__()
         self.model, self.tasks = model, _slices(strands)
+        self.train(model.training)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         logits, _ = self.model(x)

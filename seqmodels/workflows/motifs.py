@@ -128,6 +128,7 @@ def find_motifs(
     n_shuffles: int = 10,
     control: bool = True,
     chrom_sizes: dict[str, int] | None = None,
+    head: str | None = None,
     batch_size: int = 32,
     device: str | torch.device | None = None,
     verbose: bool = False,
@@ -169,6 +170,8 @@ def find_motifs(
         Fraction of a filter's largest activation that makes a site.
     chrom_sizes : dict of str to int, optional
         Chromosome sizes for the hits' bigWigs, when the sequences have genome coordinates.
+    head : {"counts", "profile"}, optional
+        What a coverage model's attributions explain (see ``SequenceTask.explained``).
     """
     from seqmodels import plot
 
@@ -214,8 +217,9 @@ def find_motifs(
                 attributed.append(_Attributed(target, rows, contributions, found))
         return patterns, filters, influence, attributed
 
-    patterns, all_filters, influence, attributed = step(task.model)
-    null = _null_influence(task.model, X, targets, n_filters=len(all_filters))
+    model = task.explained(head)
+    patterns, all_filters, influence, attributed = step(model)
+    null = _null_influence(model, X, targets, n_filters=len(all_filters))
     keep = [k for k, m in enumerate(all_filters) if m.nsites >= min_sites]
     filters, influence = [all_filters[k] for k in keep], influence[keep]
     influence_p = _empirical_p(influence, null)
@@ -285,7 +289,7 @@ def find_motifs(
     results = MotifResults(patterns, filters, summary, matches, hits, logos=logos)
     if control:
         results.control = _control(
-            step, task.model, database, results, null,
+            step, model, database, results, null,
             min_sites=min_sites, q_threshold=q_threshold,
         )  # fmt: skip
         with atomic_write(out / "control.json") as handle:

@@ -42,7 +42,8 @@ def predict(
     Returns
     -------
     numpy.ndarray, float32, shape (N, T)
-        Probabilities (classification), values or rates (regression).
+        Probabilities (classification), values or rates (regression), total counts
+        (coverage).
     """
     device = default_device(device)
     with model_on(task, device):

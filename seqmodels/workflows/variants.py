@@ -137,7 +137,7 @@ def _tables(task, vcf, genome, *, region=None, drop_mismatch=False, n_null=0, ch
     )  # fmt: skip
     chunks = chunk_indices(len(variants), chunk_size, devices)
     results = map_chunks(
-        task, _compute(scoring, chunks), len(chunks), output=output, device=device,
+        task.explained(), _compute(scoring, chunks), len(chunks), output=output, device=device,
         devices=devices, verbose=verbose,
     )  # fmt: skip
     if results is None:
@@ -267,7 +267,7 @@ def _table(task, variants: Variants, index, result: dict, *, with_p: bool) -> pd
     for k, name in enumerate(task.output_names):
         columns[name] = effect[:, k]
         columns[f"{name}.ref"], columns[f"{name}.alt"] = ref[:, k], alt[:, k]
-        if hp.task != "regression":
+        if hp.task in ("binary", "multilabel", "multiclass"):
             columns[f"{name}.prob_diff"] = alt[:, k] - ref[:, k]
         if with_p:
             columns[f"{name}.p"] = p[:, k]
@@ -302,6 +302,7 @@ def allele_attributions(
     *,
     method: str = "deeplift_shap",
     target: int = 0,
+    head: str | None = None,
     batch_size: int = 32,
     device: str | torch.device | None = None,
     verbose: bool = False,
@@ -309,7 +310,8 @@ def allele_attributions(
 ) -> tuple[np.ndarray, np.ndarray, Alleles]:
     """Attributions ``(N, A, L)`` of output ``target`` to each allele's window (the observed
     bases' contributions: ``X · hypothetical``) for ``plot.allele_logos`` or tracks, with the
-    windows. ``options`` go to :func:`~seqmodels.attribution.attribute`."""
+    windows; ``head``: what a coverage model's attributions explain (``task.explained``).
+    ``options`` go to :func:`~seqmodels.attribution.attribute`."""
     alleles = allele_windows(open_genome(genome), variants.table, task.hparams.length,
                              source=variants.source)  # fmt: skip
     result = []
@@ -317,7 +319,7 @@ def allele_attributions(
         codes = torch.from_numpy(to_indices(windows, task.alphabet, unknown=task.hparams.unknown))
         X = codes_to_one_hot(codes, task.alphabet)
         hypothetical = attribute(
-            task.model, X, method=method, target=target, hypothetical=True,
+            task.explained(head), X, method=method, target=target, hypothetical=True,
             batch_size=batch_size, device=device, verbose=verbose, **options,
         )  # fmt: skip
         result.append((hypothetical * X).numpy())
