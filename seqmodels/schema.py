@@ -59,6 +59,8 @@ PositiveInt = Annotated[int, Range(1)]
 NonNegativeInt = Annotated[int, Range(0)]
 PositiveFloat = Annotated[float, Range(0, open="low")]
 NonNegativeFloat = Annotated[float, Range(0)]
+PoolRatio = Annotated[float, Range(1, open="low")]
+"""Input positions per output position of a pooling layer (fractional pooling: not whole)."""
 Probability = Annotated[float, Range(0, 1, open="high")]
 """A fraction that may be 0 but not 1 (dropout, held-out fractions)."""
 

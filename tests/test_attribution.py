@@ -27,6 +27,7 @@ ARCHITECTURES = [
     ("cnn", {"pool": "max", "global_pool": "max"}),
     ("cnn", {"pool": "max", "global_pool": "avg"}),
     ("cnn", {"pool": "avg", "global_pool": "max"}),
+    ("cnn", {"pool": "fractional", "pool_size": 2.5, "pool_regions": "random"}),
     ("cnn", {"pool": "none", "global_pool": "max", "dense": (16,), "activation": "elu"}),
     ("dilated", {"global_pool": "max"}),
     ("dilated", {"global_pool": "avg", "residual": "post", "scanner_skip": False}),

@@ -75,6 +75,7 @@ MODELS = {
     "cnn": small_cnn,
     "cnn_avg": lambda: small_cnn(pool="avg", global_pool="avg", activation="elu"),
     "cnn_strided": lambda: small_cnn(pool="none", pool_size=2),
+    "cnn_fractional": lambda: small_cnn(pool="fractional", pool_size=1.6),
     "dilated": lambda: trained_looking(
         DilatedCNN(
             4, 3, filters=6, first_kernel_size=5, n_dilated=3, dense=(5,), scanner_skip=False

@@ -1,3 +1,4 @@
+import math
 import re
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from torch import nn
 from seqmodels import SeqmodelsError
 from seqmodels.cli import main
 from seqmodels.models import MODELS, build_model
-from seqmodels.models.layers import receptive_field
+from seqmodels.models.layers import FractionalMaxPool1d, receptive_field
 from seqmodels.models.summary import layer_shapes
 
 CONFIGS = Path(__file__).parent.parent / "configs"
@@ -71,6 +72,43 @@ def test_all_convolutional_cnn_strides_instead_of_pooling():
     assert receptive_field(model.trunk) == 7 + 3
 
 
+@pytest.mark.parametrize("regions", ["pseudorandom", "random"])
+@pytest.mark.parametrize("ratio", [1.5, 2, 2.7])
+def test_fractional_pooling_takes_regions_of_floor_or_ceil_ratio(regions, ratio):
+    pool = FractionalMaxPool1d(ratio, regions=regions)
+    for length in (7, 100, 101):
+        index = pool.positions(length).view(-1, pool.window)
+        sizes = 1 + (index.diff() > 0).sum(1)
+        assert len(index) == int(length // ratio) and index.min() >= 0 and index.max() < length
+        assert set(sizes.tolist()) <= {int(ratio), math.ceil(ratio)}
+        torch.testing.assert_close(index[1:, 0] - index[:-1, 0], sizes[:-1])  # disjoint, in order
+        assert abs(sizes.sum() - ratio * len(index)) <= 1  # the overall ratio
+    x, index = torch.randn(3, 2, 101), pool.positions(101, torch.Generator().manual_seed(0))
+    index = index.view(-1, pool.window)  # the regions of evaluation: seed 0
+    brute = torch.stack([x[..., row.unique()].amax(-1) for row in index], dim=-1)
+    torch.testing.assert_close(pool.eval()(x), brute)
+
+
+def test_fractional_pooling_draws_in_training_and_is_fixed_in_evaluation():
+    pool, x = FractionalMaxPool1d(1.7), torch.randn(2, 3, 200)
+    torch.manual_seed(0)
+    assert not torch.equal(pool(x), pool(x))
+    pool.eval()
+    fixed = pool(x)
+    assert torch.equal(fixed, pool(x)) and torch.equal(fixed, FractionalMaxPool1d(1.7).eval()(x))
+    assert not torch.equal(fixed, FractionalMaxPool1d(1.7, seed=1).eval()(x))
+
+
+def test_fractional_pooling_in_the_cnn_bounds_its_receptive_field():
+    model = build_model(
+        "cnn", alphabet_size=4, n_outputs=1, filters=(2, 2), kernel_sizes=(5, 3),
+        pool="fractional", pool_size=2.5, batch_norm=False, dropout=0.0,
+    )  # fmt: skip
+    # conv 5, regions of at most 3 (+2), conv 3 at jumps of at most 3 (+6)
+    assert model.eval().receptive_field == 5 + 2 + 6
+    assert model.trunk(torch.randn(1, 4, 100)).shape == (1, 2, 40)
+
+
 def test_pure_lstm_reads_one_hot_directly():
     model = build_model("lstm", alphabet_size=4, n_outputs=2, filters=0, hidden_size=8)
     assert isinstance(model.conv, nn.Identity) and model.lstm.input_size == 4
@@ -85,7 +123,9 @@ def test_pure_lstm_reads_one_hot_directly():
         ({"filters": [8, -8]}, "model.filters: expected a list, each an integer >= 1, got [8, -8]"),
         ({"dropout": "high"}, "model.dropout: expected a number in [0, 1), got 'high'"),
         ({"dropout": 1.5}, "model.dropout: expected a number in [0, 1), got 1.5"),
-        ({"pool": "min"}, "model.pool: expected one of max, avg, none, got 'min'"),
+        ({"pool": "min"}, "model.pool: expected one of max, avg, fractional, none, got 'min'"),
+        ({"pool_size": 0.5}, "model.pool_size: expected an integer >= 1 or a number > 1, got 0.5"),
+        ({"pool_size": 2.5}, "model (cnn): pool_size 2.5: only fractional pooling takes a"),
         ({"batch_norm": 1}, "model.batch_norm: expected true or false, got 1"),
     ],
 )

@@ -10,9 +10,10 @@ from seqmodels.models.layers import (
     GlobalPooling,
     Head,
     Pooling,
+    Regions,
     TrunkHead,
 )
-from seqmodels.schema import PositiveInt, Probability
+from seqmodels.schema import PoolRatio, PositiveInt, Probability
 
 
 class CNN(TrunkHead):
@@ -34,10 +35,17 @@ class CNN(TrunkHead):
         Output channels of each convolution block.
     kernel_sizes : tuple of int
         Kernel size of each block (same length as ``filters``).
-    pool : {"max", "avg", "none"}
-        Pooling after each block but the last. ``"none"`` is the all-convolutional choice:
-        blocks after the first convolve with a stride of ``pool_size`` instead.
-    pool_size : int
+    pool : {"max", "avg", "fractional", "none"}
+        Pooling after each block but the last. ``"fractional"``: fractional max pooling
+        (:class:`~seqmodels.models.layers.FractionalMaxPool1d`) by the ratio ``pool_size``.
+        ``"none"`` is the all-convolutional choice: blocks after the first convolve with a
+        stride of ``pool_size`` instead.
+    pool_size : int or float
+        A number > 1 that is not an integer only for fractional pooling.
+    pool_regions : {"pseudorandom", "random"}
+        Fractional pooling's region sizes: ⌊ratio⌋ and ⌈ratio⌉ spread evenly from a random
+        offset, or in random order (Graham 2014); drawn anew at each training step, fixed by
+        the block's index in evaluation.
     batch_norm : bool
     dropout : float
         Dropout after each block but the first (whose filters are the motif detectors) and
@@ -56,7 +64,8 @@ class CNN(TrunkHead):
         filters: tuple[PositiveInt, ...] = (128, 128),
         kernel_sizes: tuple[PositiveInt, ...] = (15, 9),
         pool: Pooling = "max",
-        pool_size: PositiveInt = 4,
+        pool_size: PositiveInt | PoolRatio = 4,
+        pool_regions: Regions = "pseudorandom",
         batch_norm: bool = True,
         dropout: Probability = 0.2,
         global_pool: GlobalPooling = "max",
@@ -66,6 +75,8 @@ class CNN(TrunkHead):
         super().__init__()
         if len(filters) != len(kernel_sizes):
             raise ValueError("filters and kernel_sizes must have the same length")
+        if pool != "fractional" and pool_size != int(pool_size):
+            raise ValueError(f"pool_size {pool_size}: only fractional pooling takes a fraction")
         blocks, channels = [], alphabet_size
         for i, (width, kernel) in enumerate(zip(filters, kernel_sizes, strict=True)):
             last = i == len(filters) - 1
@@ -75,9 +86,11 @@ class CNN(TrunkHead):
                     channels,
                     width,
                     kernel,
-                    stride=pool_size if strided else 1,
+                    stride=int(pool_size) if strided else 1,
                     pool=None if pool == "none" or last else pool,
                     pool_size=pool_size,
+                    pool_regions=pool_regions,
+                    pool_seed=i,
                     batch_norm=batch_norm,
                     dropout=dropout if i else 0.0,
                     activation=activation,

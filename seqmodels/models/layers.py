@@ -6,13 +6,16 @@ reused or functional activation would silently give wrong attributions).
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 Activation = Literal["relu", "elu"]
-Pooling = Literal["max", "avg", "none"]
+Pooling = Literal["max", "avg", "fractional", "none"]
+Regions = Literal["pseudorandom", "random"]
 GlobalPooling = Literal["max", "avg"]
 
 ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU}
@@ -32,9 +35,13 @@ class ConvBlock(nn.Sequential):
     ----------
     in_channels, out_channels, kernel_size : int
     dilation, stride : int
-    pool : {"max", "avg", None}
-        Pooling after the activation, of ``pool_size`` with stride ``pool_size``.
-    pool_size : int
+    pool : {"max", "avg", "fractional", None}
+        Pooling after the activation, of ``pool_size`` with stride ``pool_size``
+        (``fractional``: :class:`FractionalMaxPool1d` by the ratio ``pool_size``).
+    pool_size : int or float
+    pool_regions : {"pseudorandom", "random"}
+    pool_seed : int
+        Fractional pooling's regions at evaluation.
     batch_norm : bool
     dropout : float
     activation : {"relu", "elu"}
@@ -49,7 +56,9 @@ class ConvBlock(nn.Sequential):
         dilation: int = 1,
         stride: int = 1,
         pool: str | None = None,
-        pool_size: int = 1,
+        pool_size: float = 1,
+        pool_regions: str = "pseudorandom",
+        pool_seed: int = 0,
         batch_norm: bool = True,
         dropout: float = 0.0,
         activation: str = "relu",
@@ -69,11 +78,79 @@ class ConvBlock(nn.Sequential):
         if batch_norm:
             layers.append(nn.BatchNorm1d(out_channels))
         layers.append(ACTIVATIONS[activation]())
-        if pool is not None and pool_size > 1:
-            layers.append(POOLS[pool](pool_size))
+        if pool == "fractional":
+            layers.append(FractionalMaxPool1d(pool_size, regions=pool_regions, seed=pool_seed))
+        elif pool is not None and pool_size > 1:
+            layers.append(POOLS[pool](int(pool_size)))
         if dropout:
             layers.append(nn.Dropout(dropout))
         super().__init__(*layers)
+
+
+class FractionalMaxPool1d(nn.Module):
+    """Fractional max pooling (Graham 2014) in 1D: ``(N, C, L) → (N, C, ⌊L / ratio⌋)``, the
+    maximum over disjoint regions of ⌊ratio⌋ or ⌈ratio⌉ positions.
+
+    ``pseudorandom`` regions start at ``⌊ratio · (i + u)⌋`` for one random offset ``u``;
+    ``random`` regions take the two sizes in a random order. In training each forward pass
+    draws new regions from torch's random number generator; in evaluation the regions are
+    fixed by ``seed`` and the input length, so predictions and attributions are
+    reproducible. The regions are gathered into windows of ⌈ratio⌉ (a shorter region repeats
+    its last position) and pooled by ``max_pool1d``, whose rules DeepLIFT's engine has.
+
+    Parameters
+    ----------
+    ratio : float
+        Input positions per output position, > 1.
+    regions : {"pseudorandom", "random"}
+    seed : int
+    """
+
+    def __init__(self, ratio: float, *, regions: Regions = "pseudorandom", seed: int = 0):
+        super().__init__()
+        if not ratio > 1:
+            raise ValueError(f"fractional pooling needs a ratio > 1, got {ratio}")
+        if regions not in ("pseudorandom", "random"):
+            raise ValueError(f"regions {regions!r}: choose pseudorandom or random")
+        self.ratio, self.regions, self.seed = float(ratio), regions, seed
+        self.window = math.ceil(self.ratio)
+        self._fixed: dict[tuple[int, torch.device], torch.Tensor] = {}
+
+    def extra_repr(self) -> str:
+        return f"ratio={self.ratio:g}, regions={self.regions}, seed={self.seed}"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        length = x.shape[-1]
+        if self.training:
+            index = self.positions(length).to(x.device)
+        else:
+            key = (length, x.device)
+            if key not in self._fixed:
+                generator = torch.Generator().manual_seed(self.seed)
+                self._fixed[key] = self.positions(length, generator).to(x.device)
+            index = self._fixed[key]
+        return F.max_pool1d(x[..., index], self.window, self.window)
+
+    def positions(self, length: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """The input positions of each region, ``(⌊length / ratio⌋ · ⌈ratio⌉,)``, region by
+        region (each padded to ⌈ratio⌉ by repeating its last position)."""
+        n = int(length // self.ratio)
+        if n < 1:
+            raise ValueError(f"fractional pooling by {self.ratio:g} needs {self.window} positions")
+        u = torch.rand((), generator=generator, dtype=torch.float64).item()
+        if self.regions == "pseudorandom":
+            starts = torch.floor(self.ratio * (torch.arange(n + 1) + u * (length / self.ratio - n)))
+            starts = starts.long()
+        else:
+            small = math.floor(self.ratio)
+            sizes = torch.full((n,), small)
+            n_large = round(self.ratio * n) - small * n
+            sizes[torch.randperm(n, generator=generator)[:n_large]] += 1
+            offset = int(u * (length - int(sizes.sum()) + 1))
+            starts = offset + torch.cat([torch.zeros(1, dtype=torch.long), sizes.cumsum(0)])
+        begin, size = starts[:-1], starts.diff()
+        steps = torch.minimum(torch.arange(self.window), size[:, None] - 1)
+        return (begin[:, None] + steps).flatten()
 
 
 class PreActBlock(nn.Sequential):
@@ -232,6 +309,9 @@ class FieldTracker:
             size, stride = (_first(v) for v in (layer.kernel_size, layer.stride))
             self.field += (size - 1) * self.jump
             self.jump *= stride
+        elif isinstance(layer, FractionalMaxPool1d):  # at most: every region of ⌈ratio⌉
+            self.field += (layer.window - 1) * self.jump
+            self.jump *= layer.window
         elif isinstance(layer, (nn.RNNBase, nn.AdaptiveMaxPool1d, nn.AdaptiveAvgPool1d)):
             self.field = None
         return self.field
