@@ -173,7 +173,11 @@ PROTEIN = Alphabet(
 """Protein: the 20 standard amino acids; ``X`` uniform, ``B``/``Z``/``J`` as their pairs,
 selenocysteine ``U`` read as ``C`` and pyrrolysine ``O`` as ``K``. No complement."""
 
-ALPHABETS: dict[str, Alphabet] = {a.name: a for a in (DNA, RNA, PROTEIN)}
+NUMERIC = Alphabet(name="none", symbols="")
+"""No sequence: the inputs are numeric channels alone (``data.numeric``); every code is the
+gap, which encodes as zero rows."""
+
+ALPHABETS: dict[str, Alphabet] = {a.name: a for a in (DNA, RNA, PROTEIN, NUMERIC)}
 
 
 def get_alphabet(alphabet: str | Alphabet) -> Alphabet:

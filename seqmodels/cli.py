@@ -422,6 +422,17 @@ def _add_checkpoint_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bed", help="BED/BED6/narrowPeak intervals (plain or gzip)")
     p.add_argument("--genome", help="genome FASTA for --bed and --tile (plain or bgzip)")
     p.add_argument(
+        "--numeric",
+        help="numeric inputs (.npy, .npz, .csv, .tsv) for a model trained on data.numeric",
+    )
+    p.add_argument(
+        "--channels",
+        nargs="+",
+        metavar="BIGWIG",
+        help="input-channel bigWigs in the order the model was trained with (a stranded pair "
+        "as PLUS.bw,MINUS.bw; default: the files the checkpoint names)",
+    )
+    p.add_argument(
         "--stranded",
         action=argparse.BooleanOptionalAction,
         help="read minus-strand BED intervals reverse-complemented (default: as in training)",
@@ -541,12 +552,15 @@ def _run_summary(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     n_outputs = args.n_outputs or (
         len(read_labels(data["labels"]).columns) if data["labels"] else 1
     )
-    alphabet = get_alphabet(data["alphabet"])
-    network = build_model(
-        model.pop("name"), alphabet_size=alphabet.size, n_outputs=n_outputs, **model
-    )
-    print(f"{type(network).__name__} on {alphabet.name} input of length {length}")
-    print(summarize(network, alphabet.size, length))
+    alphabet = get_alphabet("none" if data["numeric"] else data["alphabet"])
+    rows = alphabet.size + (
+        data["numeric_channels"] if data["numeric"]
+        else sum(len(e) if isinstance(e, list) else 1 for e in data["channels"])
+    )  # fmt: skip
+    network = build_model(model.pop("name"), alphabet_size=rows, n_outputs=n_outputs, **model)
+    inputs = f"{alphabet.name} input" if rows == alphabet.size else f"{rows} input rows"
+    print(f"{type(network).__name__} on {inputs} of length {length}")
+    print(summarize(network, rows, length))
     return 0
 
 
@@ -556,10 +570,11 @@ def _data_length(data: dict, source: str) -> int:
     from seqmodels.data.sets import encode_records
     from seqmodels.workflows.inputs import read_config_records
 
-    if not (data["fasta"] or data["bed"]):
+    if not (data["fasta"] or data["bed"] or data["numeric"]):
         raise SeqmodelsError(f"{source}: summary needs data.length, or data to read it from")
     records = read_config_records(data)
-    return encode_records(records, data["alphabet"], unknown=data["unknown"]).length
+    alphabet = "none" if data["numeric"] else data["alphabet"]
+    return encode_records(records, alphabet, unknown=data["unknown"]).length
 
 
 def _run_train(args: argparse.Namespace, overrides: dict[str, str]) -> int:
@@ -594,28 +609,35 @@ def _open_inputs(args: argparse.Namespace, task, *, streamed: bool, labels=None)
     from seqmodels.workflows.inputs import load_inputs, open_inputs
 
     tile = getattr(args, "tile", None)
-    given = [flag for flag, value in (("--fasta", args.fasta), ("--bed", args.bed)) if value]
+    flags = (("--fasta", args.fasta), ("--bed", args.bed), ("--numeric", args.numeric))
+    given = [flag for flag, value in flags if value]
     given += ["--tile"] if tile else []
     if len(given) != 1:
-        what = "--fasta, --bed (with --genome) or --tile (with --genome)"
+        what = "--fasta, --bed (with --genome), --tile (with --genome) or --numeric"
         if not streamed:
-            what = "--fasta or --bed (with --genome)"
+            what = "--fasta, --bed (with --genome) or --numeric"
         got = f" (got {' and '.join(given)})" if given else ""
         raise SeqmodelsError(f"give one of {what}{got}")
     if getattr(args, "region", None) and not tile:
         raise SeqmodelsError("--region goes with --tile")
     if args.bed and not args.genome:
         raise SeqmodelsError(f"--bed {args.bed} needs --genome, the FASTA its intervals refer to")
-    if labels is not None and not args.fasta:
-        raise SeqmodelsError("--labels goes with --fasta (a BED carries its labels in columns)")
+    if labels is not None and not (args.fasta or args.numeric):
+        raise SeqmodelsError(
+            "--labels goes with --fasta or --numeric (a BED carries its labels in columns)"
+        )
+    channels = [c.split(",") if "," in c else c for c in args.channels or []]
+    if channels and args.numeric:
+        raise SeqmodelsError("--channels go with --bed or --tile, not with --numeric")
     if not streamed:
         return load_inputs(
             task, fasta=args.fasta, labels=labels, bed=args.bed, genome=args.genome,
-            stranded=args.stranded,
+            stranded=args.stranded, numeric=args.numeric, channels=channels or None,
         )  # fmt: skip
     return open_inputs(
         task, fasta=args.fasta, bed=args.bed, genome=args.genome, stride=tile,
-        regions=args.region, stranded=args.stranded,
+        regions=args.region, stranded=args.stranded, numeric=args.numeric,
+        channels=channels or None,
     )  # fmt: skip
 
 
@@ -760,6 +782,7 @@ def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     if args.n_shuffles is not None and args.method != "deeplift_shap":
         raise SeqmodelsError(f"--n-shuffles does not apply to --method {args.method}")
     task = _load_task(args)
+    task.require_sequences("motifs")
     names = task.output_names
     targets = [_resolve_target(t, names) for t in args.target] if args.target else None
     database, source = motif_database(
@@ -832,6 +855,7 @@ def _run_variants(args: argparse.Namespace, overrides: dict[str, str]) -> int:
 
     check_output_file(args.out, {".tsv": "tsv", ".txt": "tsv"})
     task = _load_task(args)
+    task.require_sequences("variant effects")
     target = _resolve_target(args.target, task.output_names)
     if args.head and not args.attribute:
         raise SeqmodelsError("--head goes with --attribute")

@@ -73,6 +73,9 @@ class DataConfig:
     targets: list[str | list[str]] = field(default_factory=list)
     target_length: PositiveInt | None = None
     bin_size: PositiveInt | None = None
+    channels: list[str | list[str]] = field(default_factory=list)
+    numeric: str | None = None
+    numeric_channels: PositiveInt = 1
 
 
 @dataclass

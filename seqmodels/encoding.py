@@ -132,6 +132,20 @@ def codes_to_one_hot(codes: torch.Tensor, alphabet: str | Alphabet = "dna") -> t
     return out
 
 
+def model_inputs(
+    codes: np.ndarray | torch.Tensor,
+    numeric: np.ndarray | torch.Tensor | None,
+    alphabet: str | Alphabet = "dna",
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
+    """A model's input ``(N, A + C, L)`` float32 on ``device``: the one-hot codes ``(N, L)``,
+    then the numeric channels ``(N, C, L)`` (if any)."""
+    x = codes_to_one_hot(torch.as_tensor(codes).to(device), alphabet)
+    if numeric is None:
+        return x
+    return torch.cat([x, torch.as_tensor(numeric).to(device)], dim=1)
+
+
 def decode(x: torch.Tensor | np.ndarray, alphabet: str | Alphabet = "dna") -> list[str]:
     """Decode one-hot ``(N, A, L)`` or codes ``(N, L)`` back to strings.
 

@@ -3,6 +3,7 @@ the metrics and the optimiser."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
@@ -14,7 +15,7 @@ from torch.nn import functional as F
 from seqmodels.alphabets import get_alphabet
 from seqmodels.encoding import reverse_complement
 from seqmodels.errors import SeqmodelsError
-from seqmodels.io.coverage import reversed_order
+from seqmodels.io.coverage import reversed_order, task_name
 from seqmodels.metrics import task_metrics
 from seqmodels.models import build_model
 from seqmodels.models.outputs import HEADS, ProfileShape, TotalCounts
@@ -48,6 +49,7 @@ class SequenceTask(pl.LightningModule):
     n_classes : int, optional
         Number of classes (multiclass only).
     alphabet : str
+        ``"none"`` for numeric inputs alone.
     length : int
         Sequence length the model was trained on.
     unknown : str
@@ -68,6 +70,11 @@ class SequenceTask(pl.LightningModule):
     count_weight : float
         ``profile``: weight of the count head's squared error beside the profile's
         multinomial negative log-likelihood.
+    channels : list, optional
+        bigWig input channels beside the sequence (each a path or a stranded pair), as
+        ``data.channels`` named them: the model reads ``A + C`` rows.
+    numeric_channels : int, optional
+        C, the channels of numeric inputs alone (``alphabet`` ``"none"``).
     lr, weight_decay : float
         AdamW settings.
     scheduler : {"warmup_cosine", "cosine", "plateau", "none"}
@@ -92,7 +99,7 @@ class SequenceTask(pl.LightningModule):
         task: Literal["binary", "multilabel", "multiclass", "regression", "profile", "binned"],
         task_names: list[str],
         n_classes: Annotated[int, Range(2)] | None = None,
-        alphabet: Literal["dna", "rna", "protein"] = "dna",
+        alphabet: Literal["dna", "rna", "protein", "none"] = "dna",
         length: PositiveInt,
         unknown: Literal["error", "zero", "uniform"] = "error",
         stranded: bool = False,
@@ -109,6 +116,8 @@ class SequenceTask(pl.LightningModule):
         output_length: PositiveInt | None = None,
         bin_size: PositiveInt | None = None,
         count_weight: NonNegativeFloat = 1.0,
+        channels: list[str | list[str]] | None = None,
+        numeric_channels: PositiveInt | None = None,
     ):
         super().__init__()
         self.save_hyperparameters()
@@ -120,8 +129,8 @@ class SequenceTask(pl.LightningModule):
             profile = {"n_tracks": sum(strands), "output_length": output_length,
                        "bin_size": bin_size}  # fmt: skip
         self.model = build_model(
-            model["name"], alphabet_size=self.alphabet.size, n_outputs=n_outputs,
-            profile=profile, **args,
+            model["name"], alphabet_size=self.alphabet.size + len(self.channel_names),
+            n_outputs=n_outputs, profile=profile, **args,
         )  # fmt: skip
         weight = torch.tensor(pos_weight, dtype=torch.float32) if pos_weight else None
         self.register_buffer("pos_weight", weight, persistent=False)
@@ -134,6 +143,51 @@ class SequenceTask(pl.LightningModule):
             name = self.hparams.task_names[0]
             return [f"{name}={k}" for k in range(self.hparams.n_classes)]
         return list(self.hparams.task_names)
+
+    @property
+    def channel_names(self) -> list[str]:
+        """The model's numeric input rows after the one-hot ones ``(C,)``: each input-channel
+        bigWig (``NAME.plus`` and ``NAME.minus`` for a pair), or ``channel1`` … ``channelC``."""
+        names = []
+        for entry in self.hparams.channels or []:
+            paths = entry if isinstance(entry, list) else [entry]
+            stem = task_name([Path(p) for p in paths])
+            names += [stem] if len(paths) == 1 else [f"{stem}.plus", f"{stem}.minus"]
+        n = self.hparams.numeric_channels or 0
+        return names + [f"channel{c + 1}" for c in range(n)]
+
+    @property
+    def channel_strands(self) -> list[int]:
+        """Input channels per bigWig entry (2 for a stranded pair), as ``channel_names``."""
+        entries = self.hparams.channels or []
+        strands = [len(e) if isinstance(e, list) else 1 for e in entries]
+        return strands + [1] * (self.hparams.numeric_channels or 0)
+
+    def reverse_inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """Inputs ``(N, A + C, L)`` read from the other strand: the sequence
+        reverse-complemented, input channels reversed (a stranded pair's two swapped)."""
+        size = self.alphabet.size
+        if not size:
+            raise SeqmodelsError("rc_average: numeric inputs alone have no reverse complement")
+        if not self.numeric:
+            return reverse_complement(x, self.alphabet)
+        order = torch.from_numpy(size + reversed_order(self.channel_strands)).to(x.device)
+        sequence = reverse_complement(x[:, :size], self.alphabet)
+        return torch.cat([sequence, x[:, order].flip(-1)], dim=1)
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the model reads numeric rows (input channels or numeric inputs alone): the
+        sequence-only features (shuffles, motifs, variants) refuse it."""
+        return bool(self.channel_names)
+
+    def require_sequences(self, what: str) -> None:
+        """Refuse ``what``, a feature of sequences alone, for a model with numeric rows."""
+        if self.numeric:
+            shown = ", ".join(self.channel_names[:3]) + ", …" * (len(self.channel_names) > 3)
+            raise SeqmodelsError(
+                f"{what} work on sequences alone; this model also reads numeric inputs ({shown})"
+            )
 
     @property
     def track_names(self) -> list[str]:
@@ -179,7 +233,7 @@ class SequenceTask(pl.LightningModule):
         raw = self(x)
         if not self.hparams.rc_average:
             return raw
-        other = self(reverse_complement(x, self.alphabet))
+        other = self(self.reverse_inputs(x))
         if not self.coverage:
             return (raw + other) / 2
         order = torch.from_numpy(reversed_order(self.hparams.strands)).to(x.device)

@@ -57,8 +57,8 @@ def test_held_out_chromosome_must_exist():
 def test_dataset_gathers_whole_batches():
     sequences = genomic_set()
     dataset = CodesDataset(sequences.codes, sequences.targets)
-    codes, targets, index = dataset.__getitems__([3, 1])
-    assert codes.dtype == torch.uint8
+    codes, numeric, targets, index = dataset.__getitems__([3, 1])
+    assert codes.dtype == torch.uint8 and numeric.shape == (2, 0, sequences.length)
     np.testing.assert_array_equal(codes.numpy(), sequences.codes[[3, 1]])
     np.testing.assert_array_equal(targets.numpy().ravel(), [3, 1])
     assert index.tolist() == [3, 1]

@@ -1,9 +1,9 @@
 """Batches for Lightning: uint8 codes are gathered a batch at a time and one-hot encoded on the
-device the batch lands on, after augmentation.
+device the batch lands on, after augmentation; numeric input channels follow the one-hot rows.
 
-A batch is ``(X, y, index)``: the one-hot sequences, their labels and their indices in the
-split, by which augmentation is drawn (a function of the seed, the epoch and the sequence, not
-of the batch) and by which DDP evaluation counts each sequence once.
+A batch is ``(X, y, index)``: the model inputs, their labels and their indices in the split,
+by which augmentation is drawn (a function of the seed, the epoch and the sequence, not of the
+batch) and by which DDP evaluation counts each sequence once.
 """
 
 from __future__ import annotations
@@ -15,33 +15,37 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from seqmodels.alphabets import Alphabet
 from seqmodels.data.sets import SequenceSet
-from seqmodels.encoding import codes_to_one_hot
+from seqmodels.encoding import model_inputs
 from seqmodels.encoding import reverse_complement as reverse_complement_of
 from seqmodels.io.coverage import reversed_order
 from seqmodels.randomness import item_keys, uniform
 
 
 class CodesDataset(Dataset):
-    """Codes ``(N, L)`` uint8, targets ``(N, T)`` and indices, gathered a whole batch at once.
+    """Codes ``(N, L)`` uint8, numeric channels ``(N, C, L)`` (C may be 0), targets and
+    indices, gathered a whole batch at once.
 
     ``__getitems__`` lets the DataLoader fetch a batch with one gather instead of N
     ``__getitem__`` calls and a collate.
     """
 
-    def __init__(self, codes: np.ndarray, targets: np.ndarray | None):
+    def __init__(
+        self, codes: np.ndarray, targets: np.ndarray | None, numeric: np.ndarray | None = None
+    ):
         self.codes = torch.from_numpy(np.ascontiguousarray(codes))
-        n = len(codes)
+        n, length = codes.shape
         self.targets = torch.from_numpy(targets) if targets is not None else torch.zeros(n, 0)
+        self.numeric = torch.zeros(n, 0, length) if numeric is None else torch.from_numpy(numeric)
 
     def __len__(self) -> int:
         return len(self.codes)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
         return self.__getitems__([index])
 
-    def __getitems__(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def __getitems__(self, indices: list[int]) -> tuple[torch.Tensor, ...]:
         index = torch.as_tensor(indices, dtype=torch.int64)
-        return self.codes[index], self.targets[index], index
+        return self.codes[index], self.numeric[index], self.targets[index], index
 
 
 class EpochSampler(Sampler[int]):
@@ -121,6 +125,24 @@ def reverse_profiles(profiles: torch.Tensor, flip: torch.Tensor, strands: list[i
     return torch.where(flip[:, None, None], reversed_, profiles)
 
 
+def augment_channels(
+    numeric: torch.Tensor, strands: list[int], *, flip: torch.Tensor, shift: torch.Tensor
+) -> torch.Tensor:
+    """Numeric channels ``(N, C, L)`` augmented with their sequences (:func:`augment`):
+    reversed (stranded pairs swapped) where ``flip``, then shifted, zeros shifted in."""
+    if not numeric.shape[1]:
+        return numeric
+    if flip.any():
+        numeric = reverse_profiles(numeric, flip, strands)
+    if shift.any():
+        length = numeric.shape[-1]
+        source = torch.arange(length, device=numeric.device) - shift[:, None]
+        inside = ((source >= 0) & (source < length))[:, None]
+        index = source.clamp(0, length - 1)[:, None].expand_as(numeric)
+        numeric = torch.where(inside, numeric.gather(2, index), 0.0)
+    return numeric
+
+
 class SequenceDataModule(pl.LightningDataModule):
     """Train/val/test/predict loaders over a :class:`SequenceSet` and its splits.
 
@@ -164,7 +186,9 @@ class SequenceDataModule(pl.LightningDataModule):
     def _loader(self, index: np.ndarray | None, *, shuffle: bool) -> DataLoader:
         subset = self.sequences if index is None else self.sequences.subset(index)
         profiles = subset.profiles is not None
-        dataset = CodesDataset(subset.codes, subset.profiles if profiles else subset.targets)
+        dataset = CodesDataset(
+            subset.codes, subset.profiles if profiles else subset.targets, subset.numeric
+        )
         sampler = EpochSampler(len(dataset), self.random_state) if shuffle else None
         return DataLoader(
             dataset,
@@ -191,7 +215,7 @@ class SequenceDataModule(pl.LightningDataModule):
         return self._loader(None, shuffle=False)
 
     def on_after_batch_transfer(self, batch, dataloader_idx: int):
-        codes, targets, index = batch
+        codes, numeric, targets, index = batch
         trainer = self.trainer
         augmenting = self.reverse_complement or self.max_shift
         if trainer is not None and trainer.training and augmenting:
@@ -203,13 +227,11 @@ class SequenceDataModule(pl.LightningDataModule):
                 max_shift=self.max_shift,
             )
             device = codes.device
-            codes = augment(
-                codes,
-                self.sequences.alphabet,
-                flip=torch.from_numpy(flip).to(device),
-                shift=torch.from_numpy(shift).to(device),
+            flip, shift = torch.from_numpy(flip).to(device), torch.from_numpy(shift).to(device)
+            codes = augment(codes, self.sequences.alphabet, flip=flip, shift=shift)
+            numeric = augment_channels(
+                numeric, self.sequences.channel_strands, flip=flip, shift=shift
             )
             if self.sequences.profiles is not None and flip.any():
-                targets = reverse_profiles(targets, torch.from_numpy(flip).to(device),
-                                           self.sequences.strands)  # fmt: skip
-        return codes_to_one_hot(codes, self.sequences.alphabet), targets, index
+                targets = reverse_profiles(targets, flip, self.sequences.strands)
+        return model_inputs(codes, numeric, self.sequences.alphabet), targets, index

@@ -11,9 +11,11 @@ from seqmodels.data.sets import Records, SequenceSet
 def describe(records: Records, sequences: SequenceSet, splits: dict[str, np.ndarray]) -> str:
     """A plain-text report of a data set, as ``seqmodels inspect`` prints it."""
     lines = [f"source        {records.source}", f"alphabet      {sequences.alphabet.name}"]
-    lines.append(f"records       {len(records.seqs):,}")
-    lines += _lengths(records, sequences.length)
-    lines += _composition(records, sequences)
+    lines.append(f"records       {len(records.ids):,}")
+    if records.seqs:
+        lines += _lengths(records, sequences.length)
+        lines += _composition(records, sequences)
+    lines += _channels(records) if records.numeric is not None else []
     lines += _coverage(records) if records.profiles is not None else []
     lines += _labels(sequences)
     lines += _splits(sequences, splits)
@@ -83,6 +85,21 @@ def _coverage(records: Records) -> list[str]:
             f"{q50:,.3g}, 90% {q90:,.3g}, max {totals.max(initial=0):,.3g}; "
             f"{np.mean(totals == 0):.1%} of windows empty; {records.missing[track]:,} of "
             f"{n * p:,} positions without a value (read as 0)"
+        )
+    return lines
+
+
+def _channels(records: Records) -> list[str]:
+    """Per numeric input channel: its spread of values and the share of zeros."""
+    values = records.numeric
+    _, c, length = values.shape
+    kind = "input channel(s) beside the sequence" if records.seqs else "numeric channel(s)"
+    lines = [f"channels      {c} {kind} × {length:,} steps"]
+    for k, name in enumerate(records.channels):
+        v = values[:, k]
+        lines.append(
+            f"channel {name}: mean {v.mean():.4g}  sd {v.std():.4g}  min {v.min():.4g}  "
+            f"max {v.max():.4g}  zeros {np.mean(v == 0):.1%}"
         )
     return lines
 

@@ -6,15 +6,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import torch
 
-from seqmodels.alphabets import Alphabet, get_alphabet
-from seqmodels.encoding import to_indices
+from seqmodels.alphabets import NUMERIC, Alphabet, get_alphabet
+from seqmodels.encoding import model_inputs, to_indices
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.bed import chrom_sizes, open_genome, place_on_genome, read_bed, read_sequences
 from seqmodels.io.coords import parse_interval_ids
 from seqmodels.io.coverage import Targets, read_profiles
 from seqmodels.io.fasta import read_fasta
 from seqmodels.io.labels import align_labels, read_labels
+from seqmodels.io.numeric import read_numeric
 
 
 @dataclass
@@ -45,6 +47,12 @@ class Records:
         The bigWig of each track of ``profiles``.
     missing : numpy.ndarray or None, int64, shape (K,)
         Positions of ``profiles`` each bigWig had no value for (read as zero).
+    numeric : numpy.ndarray or None, float32, shape (N, C, L)
+        Numeric input channels beside (or, with no ``seqs``, instead of) the sequence.
+    channels : list of str
+        The name of each numeric channel.
+    channel_strands : list of int
+        Channels per input track (2 for a stranded pair, swapped on the minus strand).
     """
 
     ids: list[str]
@@ -61,6 +69,9 @@ class Records:
     strands: list[int] = field(default_factory=list)
     tracks: list[str] = field(default_factory=list)
     missing: np.ndarray | None = None
+    numeric: np.ndarray | None = None
+    channels: list[str] = field(default_factory=list)
+    channel_strands: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -89,6 +100,8 @@ class SequenceSet:
         Coverage targets, as in :class:`Records`.
     strands : list of int
         Tracks per task of ``profiles``.
+    numeric, channels, channel_strands
+        Numeric input channels, as in :class:`Records`.
     """
 
     ids: list[str]
@@ -103,6 +116,9 @@ class SequenceSet:
     source: str = ""
     profiles: np.ndarray | None = None
     strands: list[int] = field(default_factory=list)
+    numeric: np.ndarray | None = None
+    channels: list[str] = field(default_factory=list)
+    channel_strands: list[int] = field(default_factory=list)
 
     def __post_init__(self):
         if self.chrom is not None and self.strand is None:
@@ -124,6 +140,19 @@ class SequenceSet:
         """Ids of the sequences at ``index``."""
         return [self.ids[i] for i in np.arange(len(self))[index]]
 
+    @property
+    def n_channels(self) -> int:
+        """C, the numeric rows after the one-hot ones."""
+        return len(self.channels)
+
+    def numeric_at(self, index: np.ndarray) -> np.ndarray | None:
+        """Numeric channels ``(n, C, L)`` of the sequences at ``index``, if any."""
+        return None if self.numeric is None else self.numeric[index]
+
+    def inputs_at(self, index: np.ndarray, device=None) -> torch.Tensor:
+        """Model inputs ``(n, A + C, L)`` of the sequences at ``index``, on ``device``."""
+        return model_inputs(self.codes_at(index), self.numeric_at(index), self.alphabet, device)
+
     def subset(self, index: np.ndarray) -> SequenceSet:
         """The sequences at ``index`` (an index array or boolean mask)."""
 
@@ -140,6 +169,7 @@ class SequenceSet:
             strand=pick(self.strand),
             end=pick(self.end),
             profiles=pick(self.profiles),
+            numeric=pick(self.numeric),
         )
 
 
@@ -155,6 +185,7 @@ def read_records(
     targets: Targets | None = None,
     target_length: int | None = None,
     bin_size: int | None = None,
+    channels: Targets | None = None,
 ) -> Records:
     """Read sequences (and labels) from FASTA [+ labels] or from BED + genome.
 
@@ -163,16 +194,21 @@ def read_records(
     by :func:`encode_records`. FASTA ids like ``chr1:100-200(-)`` give coordinates and strand.
     With coverage ``targets`` (BED input only), each record's profile is the centre
     ``target_length`` bases of its window (the whole window by default), per base or summed
-    over bins of ``bin_size``.
+    over bins of ``bin_size``. Input ``channels`` (bigWig, BED input only) are read over each
+    whole window, in the orientation the model reads it.
     """
     if (fasta is None) == (bed is None):
         raise SeqmodelsError("give either a FASTA (fasta=) or BED intervals (bed=) with a genome")
     if targets is not None and bed is None:
         raise SeqmodelsError("coverage targets (data.targets) need BED intervals over a genome")
+    if channels is not None and bed is None:
+        raise SeqmodelsError("input channels (data.channels) need BED intervals over a genome")
     if bed is not None:
         records = _read_bed_records(bed, genome, length, out_of_bounds, stranded)
         if targets is not None:
             _add_profiles(records, targets, target_length, bin_size)
+        if channels is not None:
+            add_channels(records, channels)
         return records
     ids, seqs = read_fasta(fasta)
     records = Records(ids, seqs, source=str(fasta))
@@ -188,11 +224,51 @@ def read_records(
     return records
 
 
+def read_numeric_records(path, labels=None, *, n_channels: int = 1) -> Records:
+    """Records of numeric inputs alone (:func:`~seqmodels.io.numeric.read_numeric`), with
+    labels keyed by sample id."""
+    ids, values = read_numeric(path, n_channels=n_channels)
+    records = Records(ids, [], source=str(path), numeric=values)
+    records.channels = [f"channel{c + 1}" for c in range(values.shape[1])]
+    records.channel_strands = [1] * values.shape[1]
+    if labels is not None:
+        table = read_labels(labels)
+        records.targets = align_labels(table, ids, labels_path=labels, fasta_path=path)
+        records.task_names = list(map(str, table.columns))
+        records.source += f" + {labels}"
+    return records
+
+
+def add_channels(records: Records, channels: Targets) -> None:
+    """Each record's window of every input-channel bigWig (any finite value; no value: 0),
+    read as the model reads the window (minus strand: reversed, stranded pairs swapped)."""
+    length = len(records.seqs[0])
+    if any(len(seq) != length for seq in records.seqs):
+        raise SeqmodelsError(
+            f"{records.source}: input channels (data.channels) need windows of one length: "
+            "set data.length"
+        )
+    records.numeric, _ = read_profiles(
+        channels, records.chrom, records.start, length, records.strand, counts=False
+    )
+    records.channel_strands = channels.strands
+    records.channels = []
+    for name, n in zip(channels.names, channels.strands, strict=True):
+        records.channels += [name] if n == 1 else [f"{name}.plus", f"{name}.minus"]
+
+
 def encode_records(
     records: Records, alphabet: str | Alphabet = "dna", *, length=None, unknown="error"
 ) -> SequenceSet:
     """Encode records once, centred on ``length``, into a :class:`SequenceSet`."""
     alphabet = get_alphabet(alphabet)
+    if not records.seqs:  # numeric inputs alone
+        n, _, steps = records.numeric.shape
+        codes = np.full((n, steps), NUMERIC.gap_code, dtype=np.uint8)
+        return SequenceSet(records.ids, codes, NUMERIC, records.targets, records.task_names,
+                           source=records.source, numeric=records.numeric,
+                           channels=records.channels,
+                           channel_strands=records.channel_strands)  # fmt: skip
     try:
         codes = to_indices(
             records.seqs, alphabet, length=length, unknown=unknown, names=records.ids
@@ -221,6 +297,9 @@ def encode_records(
         records.source,
         records.profiles,
         records.strands,
+        records.numeric,
+        records.channels,
+        records.channel_strands,
     )
 
 

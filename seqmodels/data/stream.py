@@ -9,11 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pyfaidx
+import torch
 
 from seqmodels.alphabets import Alphabet
-from seqmodels.encoding import to_indices
+from seqmodels.encoding import model_inputs, to_indices
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.bed import Intervals, open_genome, read_sequences
+from seqmodels.io.coverage import Targets, read_profiles
 
 
 @dataclass
@@ -21,8 +23,8 @@ class IntervalSet:
     """Intervals of one length over a genome, in the order given, read on demand.
 
     It answers what a :class:`~seqmodels.data.SequenceSet` answers — ``len``, ``length``,
-    ``alphabet``, ``chrom``, ``start``, ``strand``, ``ids_at`` and ``codes_at`` — without
-    holding codes.
+    ``alphabet``, ``chrom``, ``start``, ``strand``, ``ids_at``, ``codes_at``, ``numeric_at``
+    and ``inputs_at`` — without holding codes.
 
     Attributes
     ----------
@@ -36,6 +38,8 @@ class IntervalSet:
         Policy for symbols outside the alphabet (see :func:`~seqmodels.to_indices`).
     source : str
         The input, for messages.
+    channels : Targets, optional
+        bigWig input channels, read over each interval with its sequence.
     """
 
     intervals: Intervals
@@ -43,6 +47,7 @@ class IntervalSet:
     alphabet: Alphabet
     unknown: str = "error"
     source: str = "intervals"
+    channels: Targets | None = None
 
     def __post_init__(self):
         lengths = np.unique(self.intervals.end - self.intervals.start)
@@ -80,6 +85,25 @@ class IntervalSet:
             return to_indices(seqs, self.alphabet, unknown=self.unknown, names=chunk.ids)
         except SeqmodelsError as err:
             raise SeqmodelsError(f"{self.genome} (intervals of {self.source}): {err}") from None
+
+    @property
+    def n_channels(self) -> int:
+        """C, the input channels read beside each sequence."""
+        return sum(self.channels.strands) if self.channels is not None else 0
+
+    def numeric_at(self, index: np.ndarray) -> np.ndarray | None:
+        """Input channels ``(n, C, L)`` of the intervals at ``index``, read now, if any."""
+        if self.channels is None:
+            return None
+        chunk = self.intervals.take(index)
+        values, _ = read_profiles(
+            self.channels, chunk.chrom, chunk.start, self.length, chunk.strand, counts=False
+        )
+        return values
+
+    def inputs_at(self, index: np.ndarray, device=None) -> torch.Tensor:
+        """Model inputs ``(n, A + C, L)`` of the intervals at ``index``, on ``device``."""
+        return model_inputs(self.codes_at(index), self.numeric_at(index), self.alphabet, device)
 
     @cached_property
     def _fasta(self) -> pyfaidx.Fasta:

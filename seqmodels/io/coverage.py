@@ -56,10 +56,10 @@ def parse_targets(entries: list, *, key: str = "data.targets") -> Targets:
         group = [Path(p) for p in group]
         for path in group:
             check_input_file(path)
-        names.append(_task_name(group))
+        names.append(task_name(group))
         paths.append(group)
     if len(set(names)) < len(names):
-        raise SeqmodelsError(f"{key}: two targets share the task name {_repeated(names)!r}")
+        raise SeqmodelsError(f"{key}: two entries share the name {_repeated(names)!r}")
     return Targets(names, paths)
 
 
@@ -71,12 +71,14 @@ def read_profiles(
     strand: np.ndarray | None = None,
     *,
     bin_size: int | None = None,
-) -> np.ndarray:
+    counts: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """Coverage of ``length`` bases from each ``start`` (0-based) on ``chrom``, per track.
 
     Minus-strand intervals (``strand``) are read as the model reads them: positions reversed
-    and the two tracks of a stranded pair swapped. A negative or infinite value is an error
-    naming the file and position: coverage counts reads.
+    and the two tracks of a stranded pair swapped. An infinite value is an error naming the
+    file and position, and so is a negative one for ``counts`` (coverage counts reads; input
+    channels such as conservation scores may be negative).
 
     Returns
     -------
@@ -105,7 +107,7 @@ def read_profiles(
                     values = np.asarray(bw.values(c, lo, hi, numpy=True), dtype=np.float32)
                     absent = np.isnan(values)
                     missing[k] += np.count_nonzero(absent)
-                    _check_counts(values, absent, path, c, lo)
+                    _check_values(values, absent, path, c, lo, counts=counts)
                     profiles[i, k, lo - s : hi - s] = np.where(absent, 0.0, values)
     finally:
         for bw in files:
@@ -121,14 +123,16 @@ def read_profiles(
     return profiles, missing
 
 
-def _check_counts(values: np.ndarray, absent: np.ndarray, path: Path, chrom: str, lo: int):
-    bad = ~absent & ~(np.isfinite(values) & (values >= 0))
+def _check_values(values, absent, path: Path, chrom: str, lo: int, *, counts: bool) -> None:
+    bad = ~absent & ~(np.isfinite(values) & ((values >= 0) | (not counts)))
     if bad.any():
         i = int(np.argmax(bad))
-        raise SeqmodelsError(
-            f"{path}: {values[i]:g} at {chrom}:{lo + i + 1}: coverage targets must be finite "
-            "counts ≥ 0 (a fold-change or log-scale track?)"
+        rule = (
+            "coverage targets must be finite counts ≥ 0 (a fold-change or log-scale track?)"
+            if counts
+            else "input channels must be finite"
         )
+        raise SeqmodelsError(f"{path}: {values[i]:g} at {chrom}:{lo + i + 1}: {rule}")
 
 
 def reversed_order(strands: list[int]) -> np.ndarray:
@@ -137,7 +141,7 @@ def reversed_order(strands: list[int]) -> np.ndarray:
     for n in strands:
         order += list(range(first, first + n))[::-1]
         first += n
-    return np.array(order)
+    return np.array(order, dtype=np.int64)
 
 
 def _open(pyBigWig, path: Path):
@@ -150,7 +154,7 @@ def _open(pyBigWig, path: Path):
     return bw
 
 
-def _task_name(paths: list[Path]) -> str:
+def task_name(paths: list[Path]) -> str:
     """``CTCF.plus.bw`` → ``CTCF``: the file name without its suffix and strand word."""
     stems = []
     for path in paths:

@@ -12,7 +12,6 @@ from seqmodels.attribution.cam import check_cam_model, class_activation_map
 from seqmodels.attribution.core import attribute, importance_track, takes
 from seqmodels.data.sets import SequenceSet
 from seqmodels.data.stream import IntervalSet
-from seqmodels.encoding import codes_to_one_hot
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.modisco import npz_array, one_hot_path
 from seqmodels.io.tracks import bedgraph_writer, bigwig_writer
@@ -57,6 +56,41 @@ def track_coordinates(
     return sequences.chrom, sequences.start, sequences.strand, chrom_sizes
 
 
+NUMERIC_METHODS = ("saliency", "input_x_gradient", "integrated_gradients", "deeplift", "cam")
+"""Methods for models with numeric input rows: the others change sequences symbol by symbol
+(ism) or shuffle them (deeplift_shap)."""
+
+
+def numeric_options(
+    alphabet_size: int, n_channels: int, length: int, *, fmt: str, path, **options
+) -> dict:
+    """Attribution ``options`` for inputs with numeric rows after ``alphabet_size`` one-hot
+    ones: no hypothetical contributions and no gradient correction (both are about the
+    alphabet); the reference is ``1/A`` on the one-hot rows (``uniform``) or zero, and zero on
+    the numeric rows."""
+    method = options["method"]
+    if method not in NUMERIC_METHODS:
+        raise SeqmodelsError(
+            f"--method {method} changes sequences symbol by symbol or shuffles them; a model "
+            f"with numeric inputs takes {', '.join(NUMERIC_METHODS)}"
+        )
+    if alphabet_size == 0 and fmt != "npz":
+        raise SeqmodelsError(f"{path}: numeric inputs alone have no genome coordinates: write .npz")
+    kind = options.get("references", "uniform")
+    if kind == "shuffle":
+        raise SeqmodelsError("--references shuffle: numeric inputs are not shuffled")
+    if options.get("gradient_correction"):
+        raise SeqmodelsError("gradient correction: numeric inputs have no alphabet to correct over")
+    if takes(method, "references"):
+        reference = torch.zeros(alphabet_size + n_channels, length)
+        if kind == "uniform":
+            reference[:alphabet_size] = 1 / alphabet_size if alphabet_size else 0.0
+        options["references"] = reference
+    if takes(method, "gradient_correction"):
+        options["gradient_correction"] = False
+    return options
+
+
 def export_attributions(
     model: torch.nn.Module,
     sequences: SequenceSet | IntervalSet,
@@ -76,7 +110,9 @@ def export_attributions(
     averaged; minus-strand sequences mapped back reversed). ``npz``: hypothetical
     contributions at ``path`` and one-hot sequences beside it (``X_ohe.npz``), for
     ``modisco motifs``, in the orientation the model read (5′→3′ of each strand) and the
-    order of the inputs. ``options`` go to
+    order of the inputs. Inputs with numeric rows (input channels, numeric inputs alone;
+    :func:`numeric_options`): ``npz`` holds attributions and inputs ``(N, A + C, L)``, tracks
+    the sequence's share (its rows summed). ``options`` go to
     :func:`~seqmodels.attribution.attribute`; ``method="cam"`` writes the class activation
     map instead (:func:`~seqmodels.attribution.class_activation_map`; tracks only). With
     ``devices`` > 1 the chunks are shared among DDP processes (see
@@ -93,6 +129,10 @@ def export_attributions(
         raise SeqmodelsError(f"{path}: --method cam writes a track: give a .bw or .bedGraph")
     if method == "cam":
         check_cam_model(model)
+    numeric = sequences.n_channels > 0
+    if numeric:
+        options = numeric_options(alphabet.size, sequences.n_channels, sequences.length,
+                                  fmt=fmt, path=path, **options)  # fmt: skip
     if fmt == "npz":
         order = np.arange(len(sequences))
     else:  # genome order, so that the writer streams
@@ -104,11 +144,16 @@ def export_attributions(
 
     def compute(network, chunk: int, device) -> dict[str, np.ndarray]:
         index = chunks[chunk]
-        X = codes_to_one_hot(torch.from_numpy(sequences.codes_at(index)), alphabet)
+        X = sequences.inputs_at(index)
         if method == "cam":
             track = class_activation_map(network, X, target=options["target"], device=device)
             return {"track": track.numpy()}
         names = {"names": sequences.ids_at(index)} if takes(method, "names") else {}
+        if numeric:  # attributions shaped like the inputs; the track: the sequence's share
+            result = attribute(network, X, device=device, **options, **names)
+            if fmt == "npz":
+                return {"hypothetical": result.numpy(), "one_hot": X.numpy()}
+            return {"track": result[:, : alphabet.size].sum(dim=1).numpy()}
         hypothetical = attribute(network, X, hypothetical=True, device=device, **options, **names)
         if fmt == "npz":
             return {"hypothetical": hypothetical.numpy(), "one_hot": X.numpy()}
@@ -119,7 +164,7 @@ def export_attributions(
     )
     if results is None:
         return None
-    shape = (len(sequences), alphabet.size, sequences.length)
+    shape = (len(sequences), alphabet.size + sequences.n_channels, sequences.length)
     with contextlib.ExitStack() as stack:
         if fmt == "npz":
             contributions = stack.enter_context(npz_array(path, shape))

@@ -10,7 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from seqmodels.alphabets import get_alphabet
-from seqmodels.data.sets import Records, SequenceSet, encode_records, read_records
+from seqmodels.data.sets import (
+    Records,
+    SequenceSet,
+    encode_records,
+    read_numeric_records,
+    read_records,
+)
 from seqmodels.data.splits import split_indices
 from seqmodels.data.stream import IntervalSet
 from seqmodels.errors import SeqmodelsError
@@ -25,6 +31,10 @@ NUCLEOTIDES = frozenset("ACGTUNacgtun")
 
 def read_config_records(data: dict) -> Records:
     """Read the records named by a checked ``data`` config section."""
+    if data["numeric"] is not None:
+        return read_numeric_records(
+            data["numeric"], data["labels"], n_channels=data["numeric_channels"]
+        )
     _check_genome_input(data["alphabet"], data["bed"])
     return read_records(
         fasta=data["fasta"],
@@ -37,6 +47,7 @@ def read_config_records(data: dict) -> Records:
         targets=parse_targets(data["targets"]) if data["targets"] else None,
         target_length=data["target_length"],
         bin_size=data["bin_size"],
+        channels=parse_targets(data["channels"], key="data.channels") if data["channels"] else None,
     )
 
 
@@ -60,11 +71,22 @@ def encode_and_split(
 
 
 def load_inputs(
-    task, *, fasta=None, labels=None, bed=None, genome=None, stranded: bool | None = None
+    task,
+    *,
+    fasta=None,
+    labels=None,
+    bed=None,
+    genome=None,
+    stranded: bool | None = None,
+    numeric=None,
+    channels: list | None = None,
 ) -> SequenceSet:
     """Read and encode inputs the way the checkpointed task was trained on them (``stranded``
-    None: as in training)."""
+    None: as in training): sequences, their input ``channels`` (default: the bigWigs it was
+    trained with) or, for a model of numeric inputs alone, the ``numeric`` file."""
     hp = task.hparams
+    if hp.alphabet == "none" or numeric is not None:
+        return _load_numeric(task, numeric, labels)
     _check_genome_input(hp.alphabet, bed)
     records = read_records(
         fasta=fasta,
@@ -73,9 +95,51 @@ def load_inputs(
         genome=genome,
         length=hp.length,
         stranded=hp.stranded if stranded is None else stranded,
+        channels=input_channels(task, channels, fasta=fasta),
     )
     check_composition(records.seqs, hp.alphabet, records.source)
     return encode_records(records, hp.alphabet, length=hp.length, unknown=hp.unknown)
+
+
+def input_channels(task, channels: list | None, *, fasta=None):
+    """The bigWig input channels of a task's inputs: ``channels`` (``--channels``, as many
+    tracks as it was trained with) or those it was trained with; None for a task without."""
+    trained = task.hparams.channels or []
+    if not trained:
+        if channels:
+            raise SeqmodelsError("--channels: the model was trained without input channels")
+        return None
+    if fasta is not None:
+        raise SeqmodelsError(
+            f"{fasta}: the model reads input channels (bigWig) beside each sequence: give "
+            "--bed or --tile with --genome"
+        )
+
+    def strands(entries):
+        return [len(e) if isinstance(e, list) else 1 for e in entries]
+
+    if channels and strands(channels) != strands(trained):
+        raise SeqmodelsError(
+            f"--channels: give {len(trained)} bigWig(s) (or stranded pairs) in the order the "
+            "model was trained with"
+        )
+    return parse_targets(channels or trained, key="--channels" if channels else "channels")
+
+
+def _load_numeric(task, path, labels) -> SequenceSet:
+    hp = task.hparams
+    if hp.alphabet != "none":
+        raise SeqmodelsError(f"{path}: numeric inputs for a model of {hp.alphabet} sequences")
+    if path is None:
+        raise SeqmodelsError("the model reads numeric inputs: give --numeric FILE")
+    records = read_numeric_records(path, labels, n_channels=hp.numeric_channels)
+    shape, trained = records.numeric.shape[1:], (hp.numeric_channels, hp.length)
+    if shape != trained:
+        raise SeqmodelsError(
+            f"{path}: {shape[0]} channel(s) × {shape[1]} steps; the model was trained on "
+            f"{trained[0]} × {trained[1]}"
+        )
+    return encode_records(records, "none")
 
 
 def open_inputs(
@@ -87,17 +151,20 @@ def open_inputs(
     stride: int | None = None,
     regions: list[str] | None = None,
     stranded: bool | None = None,
+    numeric=None,
+    channels: list | None = None,
 ) -> SequenceSet | IntervalSet:
     """Inputs for predictions or attributions, as the checkpointed task was trained.
 
     BED intervals (resized to the model's length) and tiles of the genome — windows of the
     model's length every ``stride`` over ``regions`` (``chr:start-end`` or chromosome names;
     default: the whole genome) — are read from the genome a chunk at a time
-    (:class:`IntervalSet`), in the order given; a FASTA is read and encoded at once.
+    (:class:`IntervalSet`), in the order given, with their input ``channels`` (see
+    :func:`load_inputs`); a FASTA or a ``numeric`` file is read and encoded at once.
     """
     hp = task.hparams
-    if fasta is not None:
-        return load_inputs(task, fasta=fasta, stranded=stranded)
+    if fasta is not None or numeric is not None or hp.alphabet == "none":
+        return load_inputs(task, fasta=fasta, stranded=stranded, numeric=numeric)
     _check_genome_input(hp.alphabet, bed or "--tile")
     if genome is None:
         raise SeqmodelsError("BED intervals and tiles need a genome FASTA (--genome)")
@@ -120,7 +187,8 @@ def open_inputs(
         genome=genome,
     )
     alphabet = get_alphabet(hp.alphabet)
-    return IntervalSet(intervals, Path(genome), alphabet, unknown=hp.unknown, source=source)
+    return IntervalSet(intervals, Path(genome), alphabet, unknown=hp.unknown, source=source,
+                       channels=input_channels(task, channels))  # fmt: skip
 
 
 def check_composition(seqs: list[str], alphabet: str, source: str, *, sample: int = 1_000_000):

@@ -173,6 +173,7 @@ def find_motifs(
     head : {"counts", "profile"}, optional
         What a coverage model's attributions explain (see ``SequenceTask.explained``).
     """
+    task.require_sequences("motifs")
     from seqmodels import plot
 
     out = Path(out)

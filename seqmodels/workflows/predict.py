@@ -13,7 +13,6 @@ from tqdm.auto import tqdm
 from seqmodels.data.sets import SequenceSet
 from seqmodels.data.stream import IntervalSet
 from seqmodels.devices import default_device, model_on
-from seqmodels.encoding import codes_to_one_hot
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.atomic import atomic_write
 from seqmodels.io.jsonfile import write_json
@@ -47,8 +46,8 @@ def predict(
     """
     device = default_device(device)
     with model_on(task, device):
-        return _predict_codes(
-            task, sequences.codes, sequences.alphabet, batch_size, device, verbose=verbose
+        return _predict_inputs(
+            task, sequences, np.arange(len(sequences)), batch_size, device, verbose=verbose
         )
 
 
@@ -71,7 +70,7 @@ def predict_coverage(
     _check_coverage_model(task)
     device = default_device(device)
     with model_on(task, device):
-        return _coverage_of_codes(task, sequences.codes, sequences.alphabet, batch_size, device)
+        return _coverage_of_inputs(task, sequences, np.arange(len(sequences)), batch_size, device)
 
 
 def predict_tracks_to_file(
@@ -114,9 +113,7 @@ def predict_tracks_to_file(
     def compute(model, chunk: int, device) -> dict[str, np.ndarray]:
         index = chunks[chunk]
         with model_on(model, device):
-            coverage = _coverage_of_codes(
-                model, inputs.codes_at(index), inputs.alphabet, batch_size, device
-            )
+            coverage = _coverage_of_inputs(model, inputs, index, batch_size, device)
         _check_finite(coverage.reshape(len(index), -1), inputs.ids_at(index))
         if hp.bin_size:
             coverage = np.repeat(coverage / hp.bin_size, hp.bin_size, axis=-1)
@@ -179,9 +176,7 @@ def predict_to_file(
     def compute(model, chunk: int, device) -> dict[str, np.ndarray]:
         index = chunks[chunk]
         with model_on(model, device):
-            values = _predict_codes(
-                model, inputs.codes_at(index), inputs.alphabet, batch_size, device
-            )
+            values = _predict_inputs(model, inputs, index, batch_size, device)
         _check_finite(values, inputs.ids_at(index))
         return {"values": values}
 
@@ -234,24 +229,20 @@ def evaluate_to_file(task, sequences: SequenceSet, path: str | Path, **options) 
     return metrics
 
 
-def _predict_codes(task, codes, alphabet, batch_size, device, *, verbose=False) -> np.ndarray:
-    """Predictions ``(n, T)`` of codes ``(n, L)``, a batch at a time."""
-    codes = torch.from_numpy(codes)
+def _predict_inputs(task, inputs, index, batch_size, device, *, verbose=False) -> np.ndarray:
+    """Predictions ``(n, T)`` of the inputs at ``index``, a batch at a time."""
     out = []
-    for start in tqdm(range(0, len(codes), batch_size), disable=not verbose, unit="batch"):
-        batch = codes[start : start + batch_size].to(device, non_blocking=True)
-        out.append(task.predict_outputs(codes_to_one_hot(batch, alphabet)).float().cpu())
+    for start in tqdm(range(0, len(index), batch_size), disable=not verbose, unit="batch"):
+        x = inputs.inputs_at(index[start : start + batch_size], device)
+        out.append(task.predict_outputs(x).float().cpu())
     return torch.cat(out).numpy() if out else np.zeros((0, len(task.output_names)), np.float32)
 
 
-def _coverage_of_codes(task, codes, alphabet, batch_size, device) -> np.ndarray:
-    """Expected coverage ``(n, K, P)`` of codes ``(n, L)``, a batch at a time."""
-    codes = torch.from_numpy(codes)
+def _coverage_of_inputs(task, inputs, index, batch_size, device) -> np.ndarray:
+    """Expected coverage ``(n, K, P)`` of the inputs at ``index``, a batch at a time."""
     out = [
-        task.predict_coverage(codes_to_one_hot(codes[i : i + batch_size].to(device), alphabet))
-        .float()
-        .cpu()
-        for i in range(0, len(codes), batch_size)
+        task.predict_coverage(inputs.inputs_at(index[i : i + batch_size], device)).float().cpu()
+        for i in range(0, len(index), batch_size)
     ]
     if not out:
         return np.zeros((0, len(task.track_names), task.hparams.output_length), np.float32)

@@ -109,10 +109,21 @@ def train_from_files(
 
 
 def require_data(config: dict, *, source: str = "config") -> None:
-    """A configuration to train from must name its data."""
-    if not (config["data"]["fasta"] or config["data"]["bed"]):
+    """A configuration to train from must name its data: sequences, or numeric inputs."""
+    data = config["data"]
+    if data["numeric"] is not None:
+        if data["fasta"] or data["bed"]:
+            raise SeqmodelsError(
+                f"{source}: data.numeric replaces sequences; for numeric channels beside "
+                "sequences use data.channels (bigWig) with data.bed"
+            )
+        if data["labels"] is None:
+            raise SeqmodelsError(f"{source}: data.numeric needs data.labels, keyed by sample id")
+        return
+    if not (data["fasta"] or data["bed"]):
         raise SeqmodelsError(
-            f"{source}: no data: set data.fasta (with data.labels) or data.bed (with data.genome)"
+            f"{source}: no data: set data.fasta (with data.labels), data.bed (with "
+            "data.genome) or data.numeric (with data.labels)"
         )
 
 
@@ -133,6 +144,18 @@ def datamodule_from_config(config: dict) -> SequenceDataModule:
             "data.val_fraction above 0)"
         )
     reverse, shift = augmentation(data, sequences.alphabet.name, coverage=bool(data["targets"]))
+    if sequences.alphabet.size == 0 and (reverse or shift or config["task"]["rc_average"]):
+        key = (
+            "data.reverse_complement"
+            if reverse
+            else "data.max_shift"
+            if shift
+            else "task.rc_average"
+        )
+        raise SeqmodelsError(
+            f"{key}: numeric inputs alone (data.numeric) are neither reverse-complemented "
+            "nor shifted"
+        )
     return SequenceDataModule(
         sequences,
         splits,
@@ -204,7 +227,22 @@ def build_task(config: dict, datamodule: SequenceDataModule) -> SequenceTask:
         rc_average=task_config["rc_average"],
         random_state=config["seed"],
         version=__version__,
+        **_channel_arguments(config["data"], sequences),
     )
+
+
+def _channel_arguments(data: dict, sequences) -> dict:
+    """What a checkpoint keeps of the numeric inputs: the input-channel bigWigs (absolute
+    paths, to read them again for predictions), or the channels of numeric inputs alone."""
+    if sequences.alphabet.size == 0:
+        return {"numeric_channels": sequences.n_channels}
+    if not data["channels"]:
+        return {}
+    entries = [
+        [str(Path(p).resolve()) for p in e] if isinstance(e, list) else str(Path(e).resolve())
+        for e in data["channels"]
+    ]
+    return {"channels": entries}
 
 
 def _coverage_task(config: dict, sequences, train_totals: np.ndarray) -> SequenceTask:
@@ -249,6 +287,7 @@ def _coverage_task(config: dict, sequences, train_totals: np.ndarray) -> Sequenc
         output_length=sequences.profiles.shape[-1] * (data["bin_size"] or 1),
         bin_size=data["bin_size"],
         count_weight=float(weight),
+        **_channel_arguments(data, sequences),
     )
 
 

@@ -127,6 +127,7 @@ def _tables(task, vcf, genome, *, region=None, drop_mismatch=False, n_null=0, ch
             devices=1):  # fmt: skip
     """The output table a chunk at a time (at least one, with the header), in VCF order; None
     on DDP ranks other than 0."""
+    task.require_sequences("variant effects")
     variants = vcf if isinstance(vcf, Variants) else read_vcf(vcf, region=region)
     _report_skipped(variants)
     variants = match_reference(variants, genome, task.hparams.length, drop=drop_mismatch)
@@ -312,6 +313,7 @@ def allele_attributions(
     bases' contributions: ``X · hypothetical``) for ``plot.allele_logos`` or tracks, with the
     windows; ``head``: what a coverage model's attributions explain (``task.explained``).
     ``options`` go to :func:`~seqmodels.attribution.attribute`."""
+    task.require_sequences("variant effects")
     alleles = allele_windows(open_genome(genome), variants.table, task.hparams.length,
                              source=variants.source)  # fmt: skip
     result = []
