@@ -11,7 +11,8 @@ Sub-benchmarks (default: all of them, in this order):
                pass, against tangermeme, Captum and a naive batched ISM
   variants     variants/s scored by ``score_variants`` against a loop calling ``predict``
   bigwig       bases/s writing per-base tracks against pyBigWig's ``addEntries``
-  streaming    peak RSS of ``seqmodels attribute`` over 10× more intervals
+  streaming    peak RSS of ``seqmodels attribute`` and ``predict`` (predicted tracks) over
+               10× more intervals
   allocator    DeepLIFT-SHAP at large batches with glibc's default mmap threshold and with
                the heap kept (``seqmodels.allocator``, what the CLI does), and the RSS kept
   accuracy     how well each attribution method ranks the planted motif positions of the
@@ -908,8 +909,11 @@ def write_bed(path: Path, chrom: np.ndarray, start: np.ndarray, length: int, lab
             handle.write(f"chr{chrom[i] + 1}\t{start[i]}\t{start[i] + length}{label}\n")
 
 
-def tiny_checkpoint(workdir: Path, genome: Path, sizes: dict[str, int], length: int) -> Path:
-    """A one-filter CNN trained for one epoch on a few intervals of ``genome``."""
+def tiny_checkpoint(
+    workdir: Path, genome: Path, sizes: dict[str, int], length: int, *, profile: bool = False
+) -> Path:
+    """A one-filter CNN trained for one epoch on a few intervals of ``genome``; ``profile``:
+    a tiny dilated profile model on random Poisson coverage of the genome instead."""
     from seqmodels.config import load_config
     from seqmodels.workflows.train import train
 
@@ -917,19 +921,32 @@ def tiny_checkpoint(workdir: Path, genome: Path, sizes: dict[str, int], length: 
     n = 256
     chrom = rng.integers(0, len(sizes), n)
     start = rng.integers(0, min(sizes.values()) - length, n)
-    write_bed(workdir / "train.bed", chrom, start, length, labels=rng.integers(0, 2, n))
+    labels = None if profile else rng.integers(0, 2, n)
+    write_bed(workdir / "train.bed", chrom, start, length, labels=labels)
     config = load_config()
     config["data"].update(
         bed=str(workdir / "train.bed"), genome=str(genome), length=length, test_fraction=0.0
     )
     config["model"] = {"name": "cnn", "filters": [4], "kernel_sizes": [3], "dense": []}
+    if profile:
+        import pyBigWig
+
+        coverage = workdir / "coverage.bw"
+        with contextlib.closing(pyBigWig.open(str(coverage), "w")) as bw:
+            bw.addHeader(list(sizes.items()))
+            for name, size in sizes.items():
+                bw.addEntries(name, 0, values=rng.poisson(1.0, size).astype(float).tolist(),
+                              span=1, step=1)  # fmt: skip
+        config["data"].update(targets=[str(coverage)], target_length=length // 2)
+        config["model"] = {"name": "dilated", "filters": 4, "n_dilated": 1, "profile_kernel": 5}
     config["trainer"].update(
         max_epochs=1, accelerator="cpu", enable_progress_bar=False, enable_model_summary=False
     )
+    run = workdir / ("profile_run" if profile else "run")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        train(config, workdir / "run")
-    return workdir / "run" / "checkpoints" / "best.ckpt"
+        train(config, run)
+    return run / "checkpoints" / "best.ckpt"
 
 
 RSS_WRAPPER = """
@@ -971,7 +988,8 @@ def peak_rss(commands: list[list[str]], workdir: Path, *, together: bool):
 
 
 def bench_streaming(s: Setting) -> list[Row]:
-    """Peak RSS of ``seqmodels attribute`` on many intervals against 10× fewer."""
+    """Peak RSS of ``seqmodels attribute`` (tracks) and ``seqmodels predict`` (a profile
+    model's predicted tracks) on many intervals against 10× fewer."""
     small, large = s.sizes.intervals
     length = 1_000
     rng = np.random.default_rng(0)
@@ -985,30 +1003,40 @@ def bench_streaming(s: Setting) -> list[Row]:
     write_bed(beds[large], chrom, start, length)
     some = rng.choice(large, small, replace=False)
     write_bed(beds[small], chrom[some], start[some], length)
-    checkpoint = tiny_checkpoint(s.workdir, genome, sizes, length)
+    checkpoints = {
+        "attribute": tiny_checkpoint(s.workdir, genome, sizes, length),
+        "predict": tiny_checkpoint(s.workdir, genome, sizes, length, profile=True),
+    }
 
-    def command(count: int, suffix: str) -> list[str]:
+    def command(count: int, suffix: str, verb: str) -> list[str]:
         options = {
-            "--checkpoint": checkpoint,
+            "--checkpoint": checkpoints[verb],
             "--bed": beds[count],
             "--genome": genome,
-            "--method": "saliency",
+            **({"--method": "saliency"} if verb == "attribute" else {}),
             "--device": s.device,
-            "--out": s.workdir / f"{count}.{suffix}",
+            "--out": s.workdir / f"{verb}.{count}.{suffix}",
         }
         flat = [str(x) for pair in options.items() for x in pair]
-        return [sys.executable, "-m", "seqmodels", "attribute", *flat]
+        return [sys.executable, "-m", "seqmodels", verb, *flat]
 
     rows, mb = [], 1 << 20
-    for suffix, note in (("bedGraph", ""), ("bw", ", zoom levels included")):
+    runs = (
+        ("attribute", "bedGraph", "", "attribute --method saliency", "tiny CNN"),
+        ("attribute", "bw", ", zoom levels included", "attribute --method saliency", "tiny CNN"),
+        ("predict", "bw", ", zoom levels included", "predict", "tiny dilated profile model"),
+    )
+    for verb, suffix, note, shown, model in runs:
         # quick: both at once, to save a start-up; otherwise one after the other
         (rss_small, t_small), (rss_large, t_large) = peak_rss(
-            [command(small, suffix), command(large, suffix)], s.workdir, together=s.quick
+            [command(small, suffix, verb), command(large, suffix, verb)],
+            s.workdir,
+            together=s.quick,
         )
         figure = (
-            f"peak RSS of `seqmodels attribute --method saliency --out x.{suffix}` (tiny CNN, "
-            f"{length:,} bp intervals, {genome_size / 1e6:.3g} Mb random genome) over "
-            f"{large // small}× the intervals{note}"
+            f"peak RSS of `seqmodels {shown} --out x.{suffix}` ({model}, {length:,} bp "
+            f"intervals, {genome_size / 1e6:.3g} Mb random genome) over {large // small}× "
+            f"the intervals{note}"
         )
         rows.append(
             Row(

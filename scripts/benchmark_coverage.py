@@ -14,9 +14,10 @@ stranded pair of bigWigs per factor; a BED names a 400 bp window around each slo
 Figures, each against a baseline in the same run:
 
 - accuracy: ``seqmodels train`` with a minimal config (the data, ``target_length: 200``, the
-  splits, ``model: dilated``) on chr1–3, test on chr5: count Pearson and profile Pearson of
-  both tasks (all windows and peaks only), against their ceilings (the simulation's own
-  expected coverage scored the same way: what Poisson noise leaves to learn);
+  splits, ``model: dilated``) on chr1–3, test on chr5: count Pearson of both tasks over all
+  test windows and over peaks, profile Pearson over the windows where each factor binds,
+  against their ceilings (the simulation's own expected coverage scored the same way: what
+  Poisson noise leaves to learn);
 - training speed: the Lightning path against a plain PyTorch loop of the same model, loss,
   data and augmentation;
 - target loading: windows/s read from the bigWigs (sequences and coverage, as training

@@ -1,6 +1,7 @@
 """Coverage targets: bigWig profiles in, BPNet-style models, their losses and metrics, predicted
 tracks out, and the heads that attributions explain."""
 
+import json
 import subprocess
 import sys
 import warnings
@@ -351,3 +352,25 @@ def test_cli_predict_writes_tracks_and_totals_and_inspect_reports_coverage(profi
     assert report.returncode == 0, report.stderr
     assert "coverage      2 track(s) × 60 values per window" in report.stdout
     assert "F.minus.bw:" in report.stdout and "positions without a value" in report.stdout
+
+
+@pytest.mark.slow
+def test_the_demo_coverage_regenerates_byte_for_byte_and_the_profile_config_trains_on_it(
+    tmp_path,
+):
+    root = Path(__file__).resolve().parents[1]
+    script = root / "scripts" / "make_demo_coverage.py"
+    done = subprocess.run([sys.executable, str(script), "--out", str(tmp_path / "coverage")],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for name in ("CTCF.plus.bw", "CTCF.minus.bw", "intervals.bed"):
+        shipped = root / "data" / "demo" / "coverage" / name
+        assert (tmp_path / "coverage" / name).read_bytes() == shipped.read_bytes(), name
+    command = [sys.executable, "-m", "seqmodels", "train", "--config", "configs/profile.yaml",
+               "--out", str(tmp_path / "run"), "--trainer.max_epochs", "1",
+               "--trainer.limit_train_batches", "5", "--trainer.limit_val_batches", "2",
+               "--trainer.limit_test_batches", "2"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, cwd=root)
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads((tmp_path / "run" / "test_metrics.json").read_text())
+    assert {"CTCF/count_pearson", "CTCF/profile_pearson", "CTCF/jsd"} <= set(metrics)
