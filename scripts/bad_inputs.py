@@ -9,11 +9,14 @@ files and folders, ``.NAME.parts/`` folders) left in the output folder. A bad in
 unsorted BED, getfasta ids, config shorthand, …) must simply work.
 
 A setup step builds, in a temporary folder and through the project's own Python API, a random
-three-chromosome genome, a BED, a FASTA with ``chr1:0-20`` ids and a label table, good YAML
-configs, motif databases, and two tiny trained models (DNA and protein). Each case then gets
-fresh ``I/`` (its inputs) and ``O/`` (its outputs) folders, writes its bad file, and runs one
-command: in this process (``seqmodels.cli.main`` with stdout and stderr captured), or, for
-several processes (``--devices 2``) and a full disk (``RLIMIT_FSIZE``), as a subprocess.
+three-chromosome genome, a BED, a FASTA with ``chr1:0-20`` ids and a label table, bigWig
+coverage over the genome (one track and a stranded pair), numeric inputs (``.npz`` and CSV) and
+their labels, good YAML configs, motif databases, and six tiny trained models: DNA and protein
+labels, a profile and a binned coverage model, a DNA model with a bigWig input channel and a
+model of numeric inputs alone. Each case then gets fresh ``I/`` (its inputs) and ``O/`` (its
+outputs) folders, writes its bad file, and runs one command: in this process
+(``seqmodels.cli.main`` with stdout and stderr captured), or, for several processes
+(``--devices 2``) and a full disk (``RLIMIT_FSIZE``), as a subprocess.
 
 Reading the output: a table with one row per category of bad input — how many cases were
 *handled* (all of the promise held) and how the others failed: *traceback* (an exception
@@ -66,7 +69,15 @@ CASE_TIMEOUT = 180  # seconds, in-process
 SUBPROCESS_TIMEOUT = 300
 CK = "D/run/checkpoints/best.ckpt"
 PCK = "D/prun/checkpoints/best.ckpt"
+CCK = "D/crun/checkpoints/best.ckpt"  # coverage: a profile model of one unstranded target
+BCK = "D/brun/checkpoints/best.ckpt"  # coverage: a binned model of a stranded pair
+HCK = "D/hrun/checkpoints/best.ckpt"  # a DNA model with one bigWig input channel
+NCK = "D/nrun/checkpoints/best.ckpt"  # a model of numeric inputs alone (2 channels × 12)
 TINY_MODEL = {"name": "cnn", "filters": [4], "kernel_sizes": [3], "dense": []}
+TINY_DILATED = {"name": "dilated", "filters": 4, "n_dilated": 1, "first_kernel_size": 5,
+                "profile_kernel": 3}  # fmt: skip
+TARGET_LENGTH = 10
+NUMERIC_SHAPE = (90, 2, 12)  # samples, channels, steps
 TRAINER = {
     "max_epochs": 1,
     "accelerator": "cpu",
@@ -94,6 +105,10 @@ class Data:
     protein_seqs: list[str]
     checkpoint: dict = field(default_factory=dict)
     checkpoint_bytes: bytes = b""
+    coverage: dict = field(default_factory=dict)  # chromosome: per-base values of a.bw (NaN: none)
+    numeric: object = None  # the values of num.npz, (N, C, L)
+    numeric_ids: list[str] = field(default_factory=list)
+    numeric_labels: list[int] = field(default_factory=list)
 
     def fasta(self, ids=None, seqs=None, width: int | None = None) -> str:
         ids, seqs = ids or self.ids, seqs or self.seqs
@@ -131,6 +146,19 @@ class Data:
 
         return yaml.safe_dump(self.configs[name], sort_keys=False)
 
+    def numeric_csv(self, sep: str = ",") -> str:
+        """num.npz as a table: id, then the steps of channel 1, then those of channel 2."""
+        _, channels, steps = self.numeric.shape
+        header = ["id", *(f"c{k + 1}t{t + 1}" for k in range(channels) for t in range(steps))]
+        rows = [sep.join(header)]
+        for sample, x in zip(self.numeric_ids, self.numeric, strict=True):
+            rows.append(sep.join([sample, *(f"{v:.6g}" for v in x.ravel())]))
+        return "\n".join(rows) + "\n"
+
+    def numeric_labels_csv(self) -> str:
+        rows = (f"{i},{y}" for i, y in zip(self.numeric_ids, self.numeric_labels, strict=True))
+        return "id,late\n" + "\n".join(rows) + "\n"
+
 
 def build_data(root: Path) -> Data:
     """Write the shared inputs and train the two tiny models (a few seconds)."""
@@ -155,14 +183,34 @@ def build_data(root: Path) -> Data:
         "val_fraction": 0.2,
         "test_fraction": 0.2,
     }
+    windows = {"bed": f"{root}/cov.bed", "genome": f"{root}/genome.fa", **by_chromosome}
+    dilated = {"model": TINY_DILATED, "trainer": TRAINER}
+    stranded_pair = [f"{root}/cov.plus.bw", f"{root}/cov.minus.bw"]
     configs = {
         "good": {"data": {**fasta, **by_chromosome}, **common},
         "bed": {"data": {**bed, **by_chromosome}, **common},
         "protein": {"data": protein, **common},
-    }
+        "coverage": {"data": {**windows, "targets": [f"{root}/a.bw"],
+                              "target_length": TARGET_LENGTH}, **dilated},
+        "binned": {"data": {**windows, "targets": [stranded_pair],
+                            "target_length": TARGET_LENGTH, "bin_size": 5}, **dilated},
+        "channels": {"data": {**bed, **by_chromosome, "channels": [f"{root}/access.bw"]},
+                     **common},
+        "numeric": {"data": {"numeric": f"{root}/num.npz", "labels": f"{root}/num_labels.csv",
+                             "val_fraction": 0.2, "test_fraction": 0.2}, **common},
+    }  # fmt: skip
     labels = [i % 2 for i in range(len(ids))]
     protein_ids = [f"p{i}" for i in range(len(protein_seqs))]
     data = Data(root, genome, ids, seqs, labels, configs, protein_ids, protein_seqs)
+    data.coverage = {}
+    for c in CHROMS:  # read counts, with positions that have no value (NaN)
+        track = rng.poisson(3.0, CHROM_LENGTH).astype(float)
+        track[::7] = np.nan
+        data.coverage[c] = track
+    data.numeric = rng.normal(size=NUMERIC_SHAPE).astype(np.float32)
+    data.numeric_ids = [f"n{i}" for i in range(NUMERIC_SHAPE[0])]
+    data.numeric_labels = [i % 2 for i in range(NUMERIC_SHAPE[0])]
+    data.numeric[np.array(data.numeric_labels) == 1, 1, 4:8] += 2.0  # something to learn
     files = {
         "genome.fa": data.genome_fasta(),
         "genome.sizes": "".join(f"{c}\t{len(s)}\n" for c, s in genome.items()),
@@ -180,14 +228,79 @@ def build_data(root: Path) -> Data:
         "noalt.meme": meme("ACGT", [("M1", None, "AG"), ("M2", None, "GGC")]),
         "prot.meme": meme(AMINO_ACIDS, [("P1", "NLS", "KKR")]),
         "v.vcf": vcf(genome, [("chr1", 12, ""), ("chr2", 100, "GT"), ("chr3", 10, "A,T")]),
+        "cov.bed": "".join(row.rsplit("\t", 1)[0] + "\n" for row in data.bed_rows()),
+        "cov.yaml": data.config_text("coverage"),
+        "bin.yaml": data.config_text("binned"),
+        "chan.yaml": data.config_text("channels"),
+        "num.yaml": data.config_text("numeric"),
+        "num_labels.csv": data.numeric_labels_csv(),
+        "num.csv": data.numeric_csv(),
     }
     for name, text in files.items():
         (root / name).write_text(text)
+    files_bytes = {
+        "a.bw": bigwig_bytes(data.coverage),
+        "cov.plus.bw": bigwig_bytes({c: v[::-1] for c, v in data.coverage.items()}),
+        "cov.minus.bw": bigwig_bytes({c: np.roll(v, 5) for c, v in data.coverage.items()}),
+        "access.bw": bigwig_bytes({c: rng.normal(size=CHROM_LENGTH) for c in CHROMS}),
+        "num.npz": npz_bytes(x=data.numeric, ids=np.array(data.numeric_ids)),
+    }
+    for name, content in files_bytes.items():
+        (root / name).write_bytes(content)
     train_quietly(root / "good.yaml", root / "run")
     train_quietly(root / "prot.yaml", root / "prun")
+    for config, run in (("cov", "crun"), ("bin", "brun"), ("chan", "hrun"), ("num", "nrun")):
+        train_quietly(root / f"{config}.yaml", root / run)
     data.checkpoint_bytes = (root / CK[2:]).read_bytes()
     data.checkpoint = torch.load(root / CK[2:], map_location="cpu", weights_only=True)
     return data
+
+
+def bigwig_bytes(tracks: dict, sizes: dict[str, int] | None = None) -> bytes:
+    """A bigWig of per-base values (NaN: no entry) for each chromosome of ``tracks``, over the
+    chromosomes of ``sizes`` (default: those of ``tracks``, 400 bp each)."""
+    import numpy as np
+    import pyBigWig
+
+    sizes = sizes or {c: CHROM_LENGTH for c in tracks}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "x.bw"
+        bw = pyBigWig.open(str(path), "w")
+        bw.addHeader(list(sizes.items()))
+        for chrom, values in tracks.items():
+            values = np.asarray(values, dtype=float)
+            covered = np.flatnonzero(~np.isnan(values))
+            if len(covered):
+                bw.addEntries(
+                    [chrom] * len(covered),
+                    covered.tolist(),
+                    ends=(covered + 1).tolist(),
+                    values=values[covered].tolist(),
+                )
+        bw.close()
+        return path.read_bytes()
+
+
+def bedgraph(tracks: dict) -> str:
+    """The values of ``tracks`` as bedGraph text (what a bigWig is often converted from)."""
+    return "".join(f"{c}\t{k}\t{k + 1}\t{v:g}\n" for c, values in tracks.items()
+                   for k, v in enumerate(values) if v == v)  # fmt: skip
+
+
+def npz_bytes(**arrays) -> bytes:
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def npy_bytes(array) -> bytes:
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
 
 
 def vcf(genome: dict[str, str], variants: list[tuple[str, int, str]], *, ref=None) -> str:
@@ -639,6 +752,32 @@ USERS: dict[str, dict[str, str]] = {
         "motifs": f"motifs --checkpoint {CK} --fasta D/reads.fa --database X --method saliency "
         "--top 20 --out O/motifs",
     },
+    "targets": {
+        "inspect": "inspect --config D/cov.yaml --data.targets [X]",
+        "train": "train --config D/cov.yaml --out O/run --data.targets [X]",
+        "train, a minus strand": "train --config D/bin.yaml --out O/run "
+        "--data.targets [[D/cov.plus.bw,X]]",
+    },
+    "channels": {
+        "inspect": "inspect --config D/chan.yaml --data.channels [X]",
+        "train": "train --config D/chan.yaml --out O/run --data.channels [X]",
+        **{
+            c: f"{c} --checkpoint {HCK} --bed D/x.bed --genome D/genome.fa --channels X "
+            + OUT[c].replace("--method saliency --out O/a.bw", "--method saliency --out O/a.npz")
+            for c in ("predict", "evaluate", "attribute")
+        },
+        "predict --tile": f"predict --checkpoint {HCK} --tile 7 --genome D/genome.fa "
+        "--channels X --out O/p.tsv",
+        "attribute --tile": f"attribute --checkpoint {HCK} --tile 7 --genome D/genome.fa "
+        "--channels X --method saliency --out O/a.bw",
+    },
+    "numeric": {
+        "train": "train --config D/num.yaml --out O/run --data.numeric X",
+        "predict": f"predict --checkpoint {NCK} --numeric X {OUT['predict']}",
+        "evaluate": f"evaluate --checkpoint {NCK} --numeric X --labels D/num_labels.csv "
+        + OUT["evaluate"],
+        "attribute": f"attribute --checkpoint {NCK} --numeric X --method saliency --out O/a.npz",
+    },
 }
 """For each kind of input file, every command (and way) that reads it; X is the file."""
 
@@ -652,6 +791,9 @@ ROLES = {  # role: (category, the bad file's name, a file of another kind)
     "chrom sizes": ("chrom sizes", "bad.sizes", lambda d: d.fasta()),
     "database": ("motif database", "bad.meme", lambda d: d.bed()),
     "vcf": ("VCF", "bad.vcf", lambda d: d.fasta()),
+    "targets": ("coverage", "bad.bw", lambda d: bedgraph(d.coverage)),
+    "channels": ("numeric inputs", "bad_channel.bw", lambda d: bedgraph(d.coverage)),
+    "numeric": ("numeric inputs", "bad.npz", lambda d: d.numeric_labels_csv()),
 }
 
 PATH_KINDS: dict[str, Callable[[str, object], tuple[Setup, ...]]] = {
@@ -926,6 +1068,193 @@ CHECKPOINT_CASES = [
     FileCase("checkpoint", "a bare state dict", checkpoint_with(lambda c: c["state_dict"])),
 ]  # fmt: skip
 
+
+def coverage_bw(change: Callable[[dict], dict] = dict, sizes: dict | None = None):
+    """Bytes of a bigWig of the shared coverage (a.bw), its per-base values changed."""
+    return lambda data: bigwig_bytes(change({c: v.copy() for c, v in data.coverage.items()}),
+                                     sizes)  # fmt: skip
+
+
+def value_at(chrom: str, position: int, value: float) -> Callable[[dict], dict]:
+    """Tracks with one value (0-based ``position``) replaced."""
+
+    def change(tracks: dict) -> dict:
+        tracks[chrom][position] = value
+        return tracks
+
+    return change
+
+
+def only(*chroms: str) -> Callable[[dict], dict]:
+    return lambda tracks: {c: v for c, v in tracks.items() if c in chroms}
+
+
+def cut(content, share: float = 0.5):
+    """The first ``share`` of a file's bytes (a copy that stopped part way)."""
+
+    def truncated(data: Data) -> bytes:
+        raw = content_of(content, data)
+        return raw[: int(len(raw) * share)]
+
+    return truncated
+
+
+SHORT_CHROMS = {"chr1": CHROM_LENGTH, "chr2": CHROM_LENGTH}
+T, C, N = "targets", "channels", "numeric"
+INSPECT_TRAIN = ("inspect", "train")
+
+TARGET_CASES = [
+    FileCase(T, "a negative count", coverage_bw(value_at("chr1", 12, -2.0)), ("chr1:13",)),
+    FileCase(T, "an infinite value", coverage_bw(value_at("chr2", 103, math.inf)),
+             ("chr2:104",)),
+    FileCase(T, "chr3 missing", coverage_bw(only("chr1", "chr2"), SHORT_CHROMS), ("chr3",)),
+    FileCase(T, "chromosomes named 1, 2, 3 (another genome's names)",
+             coverage_bw(lambda t: {c[3:]: v for c, v in t.items()}), ("chr1",)),
+    FileCase(T, "truncated", cut(coverage_bw()), commands=INSPECT_TRAIN),
+    FileCase(T, "a bedGraph named .bw", lambda d: bedgraph(d.coverage), commands=("train",)),
+    ok(T, "values on chr1 only (no coverage elsewhere)", coverage_bw(only("chr1"),
+       {c: CHROM_LENGTH for c in CHROMS}), INSPECT_TRAIN, file="a1.bw"),
+    ok(T, "fractional values (a normalised track)",
+       coverage_bw(lambda t: {c: v * 0.37 for c, v in t.items()}), ("train",), file="f.bw"),
+    ok(T, "chromosomes the genome lacks as well", coverage_bw(lambda t: {**t, "chrM": t["chr1"]}),
+       INSPECT_TRAIN, file="m.bw"),
+]  # fmt: skip
+
+CHANNEL_CASES = [
+    FileCase(C, "an infinite value", coverage_bw(value_at("chr1", 12, math.inf)), ("chr1:13",)),
+    FileCase(C, "chr3 missing", coverage_bw(only("chr1", "chr2"), SHORT_CHROMS), ("chr3",)),
+    FileCase(C, "truncated", cut(coverage_bw()),
+             commands=("train", "predict", "predict --tile")),
+    ok(C, "negative values (a log-ratio track)",
+       coverage_bw(lambda t: {c: v - 5 for c, v in t.items()}),
+       ("inspect", "train", "predict", "predict --tile", "attribute --tile"), file="lr.bw"),
+    ok(C, "values on chr1 only", coverage_bw(only("chr1"), {c: CHROM_LENGTH for c in CHROMS}),
+       ("predict", "evaluate"), file="c1.bw"),
+]  # fmt: skip
+
+
+def numeric_npz(values=None, ids=None, **extra):
+    """Bytes of num.npz, its values or ids (functions of the shared ones) changed."""
+    import numpy as np
+
+    def content(data: Data) -> bytes:
+        x = data.numeric.copy() if values is None else values(data.numeric.copy())
+        names = list(data.numeric_ids) if ids is None else ids(list(data.numeric_ids))
+        return npz_bytes(x=x, ids=np.array(names), **extra)
+
+    return content
+
+
+def numeric_value(sample: int, channel: int, step: int, value: float):
+    def change(x):
+        x = x.astype("float64")
+        x[sample, channel, step] = value
+        return x
+
+    return change
+
+
+def numeric_table(change: Callable[[list[str]], list[str]] = list, sep: str = ","):
+    """num.csv as lines (header first), changed."""
+    return lambda data: "\n".join(change(data.numeric_csv(sep).splitlines())) + "\n"
+
+
+def replace_line(k: int, old: str, new: str) -> Callable[[list[str]], list[str]]:
+    def change(rows: list[str]) -> list[str]:
+        rows[k] = rows[k].replace(old, new, 1)
+        return rows
+
+    return change
+
+
+def replace_cell(k: int, column: int, text: str) -> Callable[[list[str]], list[str]]:
+    """Line ``k`` (0: the header) with its ``column`` (0: the id) replaced by ``text``."""
+
+    def change(rows: list[str]) -> list[str]:
+        cells = rows[k].split(",")
+        cells[column] = text
+        rows[k] = ",".join(cells)
+        return rows
+
+    return change
+
+
+def ids_2d(data: Data) -> bytes:
+    import numpy as np
+
+    return npz_bytes(x=data.numeric, ids=np.array([data.numeric_ids]))
+
+
+def repeat_first(x):
+    import numpy as np
+
+    return np.concatenate([x, x[:1]])
+
+
+MODEL_READERS = ("predict", "evaluate", "attribute")
+TABLE = "bad.csv"
+
+NUMERIC_CASES = [
+    FileCase(N, "an .npz without ids", lambda d: npz_bytes(x=d.numeric), ("ids",)),
+    FileCase(N, "89 ids for 90 samples", numeric_npz(ids=lambda i: i[:-1]), ("89 ids",)),
+    FileCase(N, "ids of 2 dimensions", ids_2d, ("ids",)),
+    FileCase(N, "x of 2 dimensions", numeric_npz(lambda x: x.reshape(len(x), -1))),
+    FileCase(N, "x of 4 dimensions", numeric_npz(lambda x: x[..., None])),
+    FileCase(N, "an .npy of 2 dimensions", lambda d: npy_bytes(d.numeric.reshape(90, -1)),
+             file="bad.npy"),
+    FileCase(N, "a NaN", numeric_npz(numeric_value(3, 1, 4, math.nan)), ("n3",)),
+    FileCase(N, "an infinite value", numeric_npz(numeric_value(7, 0, 0, -math.inf)), ("n7",)),
+    FileCase(N, "a value too large for float32", numeric_npz(numeric_value(5, 1, 2, 1e39)),
+             ("n5",)),
+    FileCase(N, "duplicate ids", numeric_npz(ids=lambda i: [i[0], i[1], i[1], *i[3:]]),
+             ("n1",)),
+    FileCase(N, "strings, not numbers", numeric_npz(lambda x: x.astype(str))),
+    FileCase(N, "an array of Python objects (pickled)", numeric_npz(lambda x: x.astype(object))),
+    FileCase(N, "complex numbers", numeric_npz(lambda x: x.astype("complex64"))),
+    FileCase(N, "a .json file", "[[1, 2], [3, 4]]\n", file="bad.json"),
+    FileCase(N, "truncated", cut(numeric_npz())),
+    FileCase(N, "a table whose columns do not split into 2 channels",
+             numeric_table(lambda r: [row.rsplit(",", 1)[0] for row in r]), ("numeric_channels",),
+             MODEL_READERS, file=TABLE),
+    FileCase(N, "a table whose columns do not split into 2 channels",
+             numeric_table(lambda r: [row.rsplit(",", 1)[0] for row in r]), ("numeric_channels",),
+             ("train",), file=TABLE, extra="--data.numeric_channels 2"),
+    FileCase(N, "a table with a non-numeric cell", numeric_table(replace_cell(3, 2, "abc")),
+             ("line 4",), file=TABLE),
+    FileCase(N, "a table with an NA cell", numeric_table(replace_cell(5, 24, "NA")),
+             ("line 6",), file=TABLE),
+    FileCase(N, "a table with an empty id", numeric_table(replace_line(2, "n1,", ",")),
+             ("line 3",), file=TABLE),
+    FileCase(N, "a table of a header only", numeric_table(lambda r: r[:1]), file=TABLE),
+    FileCase(N, "a table whose first column is not id",
+             numeric_table(replace_line(0, "id,", "gene,")), ("id",), file=TABLE),
+    FileCase(N, "a table with a row of an extra field",
+             numeric_table(lambda r: [*r[:4], r[4] + ",1.5", *r[5:]]), file=TABLE),
+    FileCase(N, "a comma-separated table named .tsv", numeric_table(), file="bad.tsv"),
+    FileCase(N, "1 channel for a 2-channel model", numeric_npz(lambda x: x[:, :1]),
+             commands=MODEL_READERS),
+    FileCase(N, "10 steps for a 12-step model", numeric_npz(lambda x: x[..., :10]),
+             commands=MODEL_READERS),
+    FileCase(N, "a sample without a label", numeric_npz(repeat_first, lambda i: [*i, "zz"]),
+             ("zz",), commands=("train", "evaluate")),
+    ok(N, "a CSV table", lambda d: d.numeric_csv(), MODEL_READERS, file="n.csv"),
+    ok(N, "a TSV table", lambda d: d.numeric_csv("\t"), ("predict",), file="n.tsv"),
+    ok(N, "a CSV table, data.numeric_channels 2", lambda d: d.numeric_csv(), ("train",),
+       file="n.csv", extra="--data.numeric_channels 2"),
+    ok(N, "a table with CRLF line ends", lambda d: crlf(d.numeric_csv()), ("predict", "evaluate"),
+       file="n.csv"),
+    ok(N, "an .npy (samples named 0 … N−1)", lambda d: npy_bytes(d.numeric), ("predict",
+       "attribute"), file="n.npy"),
+    ok(N, "whole numbers (int64)", numeric_npz(lambda x: (10 * x).round().astype("int64")),
+       ("train", "predict"), file="n.npz"),
+    ok(N, "float64 values", numeric_npz(lambda x: x.astype("float64")), ("predict",),
+       file="n.npz"),
+    ok(N, "samples in another order", numeric_npz(lambda x: x[::-1], lambda i: i[::-1]),
+       ("train", "evaluate"), file="n.npz"),
+    ok(N, "an .npz with an extra array", numeric_npz(notes=[1, 2, 3]), ("predict",),
+       file="n.npz"),
+]  # fmt: skip
+
 FILE_CASES = [
     *FASTA_CASES,
     *LABEL_CASES,
@@ -934,6 +1263,9 @@ FILE_CASES = [
     *OTHER_FILE_CASES,
     *VCF_CASES,
     *CHECKPOINT_CASES,
+    *TARGET_CASES,
+    *CHANNEL_CASES,
+    *NUMERIC_CASES,
 ]
 """Inputs with bad (or, ``ok``, odd but valid) content, fed to each command that reads them."""
 
@@ -1046,6 +1378,16 @@ def combination_cases() -> list[Case]:
                 )
             )
     table += [
+        ("predict: --fasta and --numeric", f"predict {ck} {fasta} --numeric D/num.npz "
+         "--out O/p.tsv", ("--fasta", "--numeric")),
+        ("evaluate: --bed and --numeric", f"evaluate --checkpoint {NCK} {bed} {genome} "
+         "--numeric D/num.npz --labels D/num_labels.csv --out O/m.json", ("--bed", "--numeric")),
+        ("attribute: --tile and --numeric", f"attribute --checkpoint {NCK} --tile 7 {genome} "
+         "--numeric D/num.npz --method saliency --out O/a.npz", ("--tile", "--numeric")),
+        ("predict: --channels without a value", f"predict --checkpoint {HCK} {bed} {genome} "
+         "--channels --out O/p.tsv", ("--channels",)),
+        ("predict: --head (predict has none)", f"predict --checkpoint {CCK} {bed} {genome} "
+         "--head counts --out O/p.tsv", ("--head",)),
         ("inspect: --fasta and --bed", f"inspect {fasta} {bed} {genome}", ("--fasta", "--bed")),
         ("inspect: no input", "inspect", ("--fasta",)),
         ("inspect: --bed without --genome", f"inspect {bed} --length 20", ("x.bed", "genome")),
@@ -1158,6 +1500,14 @@ CONFIG_VALUES: list[tuple[dict[str, str], str]] = [
       "data.test_fraction": "0.6"}, "val_fraction"),
     ({"data.fatsa": "x.fa"}, "data.fatsa"),
     ({"data.fasta": "I/nope.fa"}, "nope.fa"),
+    ({"data.targets": "{a: 1}"}, "data.targets"),
+    ({"data.targets": "[[]]"}, "data.targets[0]"),
+    ({"data.target_length": "0"}, "data.target_length"),
+    ({"data.bin_size": "-5"}, "data.bin_size"),
+    ({"data.bin_size": "2.5"}, "data.bin_size"),
+    ({"data.channels": "5"}, "data.channels"),
+    ({"data.numeric_channels": "0"}, "data.numeric_channels"),
+    ({"data.numeric": "[a.npz]"}, "data.numeric"),
     ({"optim.lr": "fast"}, "optim.lr"),
     ({"optim.lr": "-1"}, "optim.lr"),
     ({"optim.lr": "0"}, "optim.lr"),
@@ -1172,6 +1522,12 @@ CONFIG_VALUES: list[tuple[dict[str, str], str]] = [
     ({"model.dropout": "1.5"}, "model.dropout"),
     ({"model.dropout": "lots"}, "model.dropout"),
     ({"model.pool": "sideways"}, "model.pool"),
+    ({"model.pool_size": "2.5"}, "pool_size"),
+    ({"model.pool": "avg", "model.pool_size": "1.5"}, "pool_size"),
+    ({"model.pool": "fractional", "model.pool_size": "1"}, "pool_size"),
+    ({"model.pool": "fractional", "model.pool_size": "0.5"}, "model.pool_size"),
+    ({"model.pool": "fractional", "model.pool_size": "-2"}, "model.pool_size"),
+    ({"model.pool": "fractional", "model.pool_regions": "sometimes"}, "model.pool_regions"),
     ({"model.global_pool": "median"}, "model.global_pool"),
     ({"model.dense": "[-1]"}, "model.dense"),
     ({"model.name": "resnet"}, "resnet"),
@@ -1182,6 +1538,8 @@ CONFIG_VALUES: list[tuple[dict[str, str], str]] = [
     ({"task.regression_loss": "poison"}, "task.regression_loss"),
     ({"task.n_classes": "1"}, "task.n_classes"),
     ({"task.rc_average": "2"}, "task.rc_average"),
+    ({"task.type": "profile"}, "task.type"),
+    ({"task.count_weight": "-1"}, "task.count_weight"),
     ({"train.monitor": "val/bogus"}, "train.monitor"),
     ({"train.monitor": "val/bound/bogus"}, "train.monitor"),
     ({"train.mode": "up"}, "train.mode"),
@@ -1238,6 +1596,13 @@ ODD_CONFIGS = [  # (name, sections merged into the good config)
      {"data": {"val_chroms": "chr2", "test_chroms": "chr3"}}),
     ("lr: 1e-3 (a YAML 1.2 float)", {"optim": {"lr": "1e-3"}}),
     ("no test split (test_chroms: [])", {"data": {"test_chroms": []}}),
+    ("model: fractional max pooling by 1.5", {"model": {"filters": [4, 4],
+     "kernel_sizes": [3, 3], "pool": "fractional", "pool_size": 1.5}}),
+    ("model: fractional pooling by 2, random regions", {"model": {"filters": [4, 4, 4],
+     "kernel_sizes": [3, 3, 3], "pool": "fractional", "pool_size": 2,
+     "pool_regions": "random"}}),
+    ("model: max pooling by 2.0 (a whole number)", {"model": {"filters": [4, 4],
+     "kernel_sizes": [3, 3], "pool_size": 2.0}}),
 ]  # fmt: skip
 
 
@@ -1295,12 +1660,16 @@ def config_cases() -> list[Case]:
     return cases
 
 
-def config_file(path: str, settings: dict[str, str]) -> Setup:
-    """The good config with dotted ``settings`` (YAML values) applied, written to ``path``."""
+def config_file(
+    path: str, settings: dict[str, str], *, base: str = "good", sections: dict | None = None
+) -> Setup:
+    """A shared config (the good one) with whole ``sections`` replaced and dotted ``settings``
+    (YAML values) applied, written to ``path``."""
     import yaml
 
     def setup(ctx: Ctx) -> None:
-        config = copy.deepcopy(ctx.data.configs["good"])
+        config = copy.deepcopy(ctx.data.configs[base])
+        config.update(copy.deepcopy(sections or {}))
         for key, value in settings.items():
             section, leaf = key.split(".")
             config.setdefault(section, {})[leaf] = yaml.safe_load(value)
@@ -1402,6 +1771,328 @@ def alphabet_cases() -> list[Case]:
     return cases
 
 
+def checkpoint_of(checkpoint: str, change: Callable[[dict], object]):
+    """One of the shared checkpoints (``D/…``), changed, as ``torch.save`` writes it."""
+
+    def content(data: Data) -> bytes:
+        import torch
+
+        path = data.root / checkpoint.removeprefix("D/")
+        return torch_bytes(change(torch.load(path, map_location="cpu", weights_only=True)))
+
+    return content
+
+
+def moved_channels(path: str) -> Setup:
+    """I/bad.ckpt: the channel model, its bigWig moved away (the checkpoint names ``path``)."""
+
+    def setup(ctx: Ctx) -> None:
+        content = checkpoint_of(HCK, hparam("channels", [ctx.expand(path)]))
+        (ctx.i / "bad.ckpt").write_bytes(content(ctx.data))
+
+    return setup
+
+
+def coverage_cases() -> list[Case]:
+    """Coverage targets (data.targets) that cannot be learned as configured, coverage models
+    asked for what they do not do (--head, tracks, evaluate), and odd runs that must work."""
+    cov, binned = "train --config D/cov.yaml --out O/run", "train --config D/bin.yaml --out O/run"
+    windows = "--bed D/cov.bed --genome D/genome.fa"
+    on_cov = "inspect --config D/cov.yaml"
+    bad_yaml = "train --config I/bad.yaml --out O/run"
+    tracks = f"predict --checkpoint {BCK} {windows} --out O/b.bw"
+    variants = "--vcf D/v.vcf --genome D/genome.fa --out O/v.tsv"
+    like_task = labels_text(lambda t: t.replace("bound", "a"))
+    table = [  # (name, argv, what the error must name, setup)
+        ("train: data.target_length 30 in windows of 20", f"{cov} --data.target_length 30",
+         ("data.target_length",), ()),
+        ("inspect: data.target_length 30 in windows of 20", f"{on_cov} --data.target_length 30",
+         ("data.target_length",), ()),
+        ("train: data.bin_size 3, target_length 10", f"{cov} --data.bin_size 3",
+         ("data.bin_size",), ()),
+        ("inspect: data.bin_size 20, target_length 10", f"{on_cov} --data.bin_size 20",
+         ("data.bin_size",), ()),
+        ("train: BED label columns and targets", f"{cov} --data.bed D/x.bed",
+         ("x.bed", "data.targets"), ()),
+        ("inspect: BED label columns and targets", f"{on_cov} --data.bed D/x.bed",
+         ("x.bed", "data.targets"), ()),
+        ("train: targets with FASTA input", f"{BASE['train']} --data.targets [D/a.bw]",
+         ("data.targets",), ()),
+        ("train: model cnn with targets", bad_yaml, ("model.name",),
+         (config_file("I/bad.yaml", {}, base="coverage", sections={"model": TINY_MODEL}),)),
+        ("train: model lstm with targets", bad_yaml, ("model.name",),
+         (config_file("I/bad.yaml", {}, base="coverage", sections={"model": {"name": "lstm"}}),)),
+        ("train: model.head pool with targets", f"{cov} --model.head pool", ("model.head",), ()),
+        ("train: task.type binary with targets", f"{cov} --task.type binary", ("task.type",), ()),
+        ("train: task.type regression with targets", f"{cov} --task.type regression",
+         ("task.type",), ()),
+        ("train: task.type binned without data.bin_size", f"{cov} --task.type binned",
+         ("task.type",), ()),
+        ("train: task.type profile with data.bin_size", f"{binned} --task.type profile",
+         ("task.type",), ()),
+        ("train: task.type profile without targets", f"{BASE['train']} --task.type profile",
+         ("task.type",), ()),
+        ("train: task.type binned without targets",
+         "train --config D/bed.yaml --out O/run --task.type binned", ("task.type",), ()),
+        ("train: data.max_shift 2 with targets", f"{cov} --data.max_shift 2",
+         ("data.max_shift",), ()),
+        ("train: data.target_length without targets",
+         "train --config D/bed.yaml --out O/run --data.target_length 10",
+         ("data.target_length",), ()),
+        ("inspect: data.bin_size without targets", "inspect --config D/bed.yaml --data.bin_size 5",
+         ("data.bin_size",), ()),
+        ("train: two targets of one name", f"{cov} --data.targets [D/a.bw,I/a.bw]",
+         ("data.targets",), (copy_file("D/a.bw", "I/a.bw"),)),
+        ("train: a target of three bigWigs", f"{cov} --data.targets [[D/a.bw,D/a.bw,D/a.bw]]",
+         ("data.targets[0]",), ()),
+        ("train: data.targets a path, not a list", f"{cov} --data.targets D/a.bw",
+         ("data.targets",), ()),
+        ("attribute --head counts, a label model", f"{BASE['attribute']} --head counts",
+         ("--head",), ()),
+        ("attribute --head profile, a binned model", f"attribute --checkpoint {BCK} {windows} "
+         "--method saliency --head profile --out O/a.bw", ("--head",), ()),
+        ("attribute --head bogus", f"attribute --checkpoint {CCK} {windows} --method saliency "
+         "--head bogus --out O/a.bw", ("--head",), ()),
+        ("motifs --head counts, a label model", f"{BASE['motifs']} --head counts", ("--head",),
+         ()),
+        ("motifs --head profile, a binned model",
+         f"motifs --checkpoint {BCK} {windows} {MOTIF_ARGS} --head profile", ("--head",), ()),
+        ("variants --head without --attribute", f"variants --checkpoint {CCK} {variants} "
+         "--head counts", ("--head", "--attribute"), ()),
+        ("variants --head profile --attribute, a binned model", f"variants --checkpoint {BCK} "
+         f"{variants} --attribute saliency --head profile", ("--head",), ()),
+        ("variants --head counts --attribute, a label model",
+         f"{BASE['variants']} --attribute saliency --head counts", ("--head",), ()),
+        ("predict --out .bw, a label model", f"predict --checkpoint {CK} --bed D/x.bed "
+         "--genome D/genome.fa --out O/p.bw", ("p.bw",), ()),
+        ("predict --out .bedGraph of tiles, a label model", f"predict --checkpoint {CK} "
+         "--tile 7 --genome D/genome.fa --out O/p.bedGraph", ("p.bedGraph",), ()),
+        ("predict --chrom-sizes with a table", f"predict --checkpoint {CCK} {windows} {SIZES} "
+         "--out O/p.tsv", ("--chrom-sizes",), ()),
+        ("predict .bw of chr:start-end FASTA ids, no sizes",
+         f"predict --checkpoint {CCK} --fasta D/reads.fa --out O/p.bw", ("--chrom-sizes",), ()),
+        ("predict .bw, an id on a chromosome the sizes lack", f"predict --checkpoint {CCK} "
+         f"--fasta I/z.fa {SIZES} --out O/p.bw", ("chrZ",),
+         (put("I/z.fa", reads_plus(("chrZ:0-20", "A" * 20))),)),
+        ("predict .bw, an id past the chromosome end", f"predict --checkpoint {CCK} "
+         f"--fasta I/z.fa {SIZES} --out O/p.bw", ("chr1:390-410",),
+         (put("I/z.fa", reads_plus(("chr1:390-410", "A" * 20))),)),
+        ("evaluate, a coverage model", f"evaluate --checkpoint {CCK} {windows} --out O/m.json",
+         ("crun/checkpoints/best.ckpt",), ()),
+        ("evaluate, a coverage model, labels named like its task", f"evaluate --checkpoint {CCK} "
+         "--fasta D/reads.fa --labels I/a.csv --out O/m.json", ("crun/checkpoints/best.ckpt",),
+         (put("I/a.csv", like_task),)),
+        ("predict tracks: O/b.cov.minus.bw a folder", tracks, ("O/b.cov.minus.bw",),
+         (mkdir("O/b.cov.minus.bw"),)),
+        ("predict tracks: O/b.cov.plus.bw a folder", tracks, ("O/b.cov.plus.bw",),
+         (mkdir("O/b.cov.plus.bw"),)),
+        ("a coverage checkpoint without strands", f"predict --checkpoint I/bad.ckpt {windows} "
+         "--out O/p.tsv", ("bad.ckpt",), (put("I/bad.ckpt", checkpoint_of(CCK, hparam(
+         "strands", None))),)),
+        ("a binned checkpoint, bin_size 3 for 10 positions", f"predict --checkpoint I/bad.ckpt "
+         f"{windows} --out O/p.bw", ("bad.ckpt", "bin_size"), (put("I/bad.ckpt", checkpoint_of(
+         BCK, hparam("bin_size", 3))),)),
+        ("a profile checkpoint, output_length 30 of windows of 20", "predict --checkpoint "
+         f"I/bad.ckpt {windows} --out O/p.bw", ("bad.ckpt", "output_length"), (put("I/bad.ckpt",
+         checkpoint_of(CCK, hparam("output_length", 30))),)),
+    ]  # fmt: skip
+    stranded_bed = put("I/s.bed", bed6(labels=False))
+    odd = [  # (name, argv, setup)
+        ("predict .bedGraph tracks of the profile model",
+         f"predict --checkpoint {CCK} {windows} --out O/p.bedGraph", ()),
+        ("predict .bw tracks of a stranded pair (two files)", tracks, ()),
+        ("predict .bw tracks of tiles, --rc-average", f"predict --checkpoint {CCK} --tile 3 "
+         "--genome D/genome.fa --rc-average --out O/t.bw", ()),
+        ("predict .bw tracks of chr:start-end FASTA ids", f"predict --checkpoint {CCK} "
+         f"--fasta D/reads.fa {SIZES} --out O/p.bw", ()),
+        ("predict .bw tracks of BED6 minus-strand windows", f"predict --checkpoint {BCK} "
+         "--bed I/s.bed --genome D/genome.fa --stranded --out O/s.bw", (stranded_bed,)),
+        ("predict totals of a coverage model", f"predict --checkpoint {CCK} {windows} "
+         "--out O/p.tsv", ()),
+        ("attribute --head profile, DeepLIFT", f"attribute --checkpoint {CCK} {windows} "
+         "--method deeplift --head profile --out O/a.bw", ()),
+        ("attribute --head counts, a binned model, .npz", f"attribute --checkpoint {BCK} "
+         f"{windows} --method saliency --head counts --out O/a.npz", ()),
+        ("variants --attribute saliency --head profile", f"variants --checkpoint {CCK} "
+         f"{variants} --attribute saliency --head profile", ()),
+        ("inspect the coverage config", on_cov, ()),
+        ("inspect the binned config", "inspect --config D/bin.yaml", ()),
+        ("summary of the coverage config", "summary --config D/cov.yaml", ()),
+        ("train: target_length 20, the whole window", f"{cov} --data.target_length 20", ()),
+        ("train: max_shift 0, reverse_complement false", f"{cov} --data.max_shift 0 "
+         "--data.reverse_complement false", ()),
+        ("train: model.head profile and task.type profile given", f"{cov} --model.head profile "
+         "--task.type profile", ()),
+        ("train: a stranded pair over BED6 read by strand", f"{binned} --data.bed I/s.bed "
+         "--data.stranded true", (stranded_bed,)),
+        ("train: binned, task.regression_loss mse", f"{binned} --task.regression_loss mse", ()),
+    ]  # fmt: skip
+    cases = [Case("coverage", n, argv, names, setup) for n, argv, names, setup in table]
+    cases += [Case("coverage", n, argv, setup=setup, ok=True) for n, argv, setup in odd]
+    return cases
+
+
+def numeric_cases() -> list[Case]:
+    """Numeric inputs alone (data.numeric, --numeric) and bigWig input channels beside the
+    sequence (data.channels, --channels): settings they cannot take, models given the other
+    kind of input, attributions and features of sequences alone; odd runs that must work."""
+    num, chan = "train --config D/num.yaml --out O/run", "train --config D/chan.yaml --out O/run"
+    beds = "--bed D/x.bed --genome D/genome.fa"
+    numeric = f"--checkpoint {NCK} --numeric D/num.npz"
+    channel = f"--checkpoint {HCK} {beds}"
+    vcf_args = "--vcf D/v.vcf --genome D/genome.fa --out O/v.tsv"
+    extra_label = put("I/l.csv", lambda d: d.numeric_labels_csv() + "zz,1\n")
+    table = [  # (name, argv, what the error must name, setup)
+        ("train: data.numeric with data.fasta", f"{num} --data.fasta D/reads.fa",
+         ("data.numeric",), ()),
+        ("train: data.numeric with data.bed", f"{num} --data.bed D/x.bed "
+         "--data.genome D/genome.fa", ("data.numeric",), ()),
+        ("train: data.numeric without data.labels", f"{num} --data.labels null",
+         ("data.labels",), ()),
+        ("train: data.numeric, data.reverse_complement true",
+         f"{num} --data.reverse_complement true", ("data.reverse_complement",), ()),
+        ("train: data.numeric, data.max_shift 2", f"{num} --data.max_shift 2",
+         ("data.max_shift",), ()),
+        ("train: data.numeric, task.rc_average true", f"{num} --task.rc_average true",
+         ("task.rc_average",), ()),
+        ("train: data.numeric with data.targets", f"{num} --data.targets [D/a.bw]",
+         ("data.targets",), ()),
+        ("train: data.numeric with data.channels", f"{num} --data.channels [D/access.bw]",
+         ("data.channels",), ()),
+        ("train: data.numeric, data.length 30 for 12 steps", f"{num} --data.length 30",
+         ("data.length",), ()),
+        ("train: data.numeric_channels 3, a 2-channel .npz", f"{num} --data.numeric_channels 3",
+         ("data.numeric_channels",), ()),
+        ("train: data.numeric_channels 5, 24 table columns", f"{num} --data.numeric D/num.csv "
+         "--data.numeric_channels 5", ("numeric_channels",), ()),
+        ("train: data.numeric with val_chroms", f"{num} --data.val_chroms chr2",
+         ("val_chroms",), ()),
+        ("train: data.channels with FASTA input", f"{BASE['train']} --data.channels "
+         "[D/access.bw]", ("data.channels",), ()),
+        ("inspect: data.channels with FASTA input", "inspect --config D/good.yaml "
+         "--data.channels [D/access.bw]", ("data.channels",), ()),
+        ("train: data.channels, windows of different lengths", f"{chan} --data.length null "
+         "--data.bed I/w.bed", ("data.length",), (put("I/w.bed", bed_plus(
+         "chr1|20|45|1", "chr2|100|130|0", "chr3|0|20|1")),)),
+        ("train: data.channels, an entry of three bigWigs", f"{chan} --data.channels "
+         "[[D/access.bw,D/a.bw,D/a.bw]]", ("data.channels[0]",), ()),
+        ("train: data.channels, two of one name", f"{chan} --data.channels "
+         "[D/access.bw,I/access.bw]", ("data.channels",), (copy_file("D/access.bw",
+         "I/access.bw"),)),
+        ("predict --numeric, a sequence model", f"predict --checkpoint {CK} --numeric D/num.npz "
+         "--out O/p.tsv", ("num.npz",), ()),
+        ("predict --numeric, a channel model", f"predict --checkpoint {HCK} --numeric "
+         "D/num.npz --out O/p.tsv", ("num.npz",), ()),
+        ("attribute --numeric, a sequence model", f"attribute --checkpoint {CK} --numeric "
+         "D/num.npz --method saliency --out O/a.npz", ("num.npz",), ()),
+        ("predict: a numeric model given --fasta", f"predict --checkpoint {NCK} "
+         "--fasta D/reads.fa --out O/p.tsv", ("--numeric",), ()),
+        ("predict: a numeric model given --bed", f"predict --checkpoint {NCK} {beds} "
+         "--out O/p.tsv", ("--numeric",), ()),
+        ("predict: a numeric model given --tile", f"predict --checkpoint {NCK} --tile 7 "
+         "--genome D/genome.fa --out O/p.tsv", ("--numeric",), ()),
+        ("attribute: a numeric model given --fasta", f"attribute --checkpoint {NCK} "
+         f"--fasta D/reads.fa {SIZES} --method saliency --out O/a.bw", ("--numeric",), ()),
+        ("evaluate: a numeric model given --fasta", f"evaluate --checkpoint {NCK} "
+         "--fasta D/reads.fa --labels D/labels.csv --out O/m.json", ("--numeric",), ()),
+        ("evaluate --numeric without --labels", f"evaluate {numeric} --out O/m.json",
+         ("--labels",), ()),
+        ("evaluate: a label id that is no sample", f"evaluate {numeric} --labels I/l.csv "
+         "--out O/m.json", ("zz",), (extra_label,)),
+        ("train: a label id that is no sample", f"{num} --data.labels I/l.csv", ("zz",),
+         (extra_label,)),
+        ("predict --rc-average, a numeric model", f"predict {numeric} --rc-average "
+         "--out O/p.tsv", ("--rc-average",), ()),
+        ("evaluate --rc-average, a numeric model", f"evaluate {numeric} --labels "
+         "D/num_labels.csv --rc-average --out O/m.json", ("--rc-average",), ()),
+        ("predict --channels with --numeric", f"predict {numeric} --channels D/access.bw "
+         "--out O/p.tsv", ("--channels",), ()),
+        ("predict --channels, 2 bigWigs for 1", f"predict {channel} --channels D/access.bw "
+         "D/a.bw --out O/p.tsv", ("--channels",), ()),
+        ("predict --channels, a stranded pair for 1 bigWig", f"predict {channel} --channels "
+         "D/cov.plus.bw,D/cov.minus.bw --out O/p.tsv", ("--channels",), ()),
+        ("predict --channels, a model without channels", f"predict --checkpoint {CK} {beds} "
+         "--channels D/access.bw --out O/p.tsv", ("--channels",), ()),
+        ("attribute --channels, a model without channels",
+         f"{BASE['attribute']} --channels D/access.bw", ("--channels",), ()),
+        ("predict --channels with --fasta, a channel model", f"predict --checkpoint {HCK} "
+         "--fasta D/reads.fa --channels D/access.bw --out O/p.tsv", ("reads.fa",), ()),
+        ("predict: FASTA input, a channel model", f"predict --checkpoint {HCK} "
+         "--fasta D/reads.fa --out O/p.tsv", ("reads.fa",), ()),
+        ("evaluate: FASTA input, a channel model", f"evaluate --checkpoint {HCK} "
+         "--fasta D/reads.fa --labels D/labels.csv --out O/m.json", ("reads.fa",), ()),
+        ("attribute: FASTA input, a channel model", f"attribute --checkpoint {HCK} "
+         f"--fasta D/reads.fa {SIZES} --method saliency --out O/a.bw", ("reads.fa",), ()),
+        ("attribute --method ism, a numeric model", f"attribute {numeric} --method ism "
+         "--out O/a.npz", ("--method",), ()),
+        ("attribute --method deeplift_shap (the default), a numeric model",
+         f"attribute {numeric} --out O/a.npz", ("--method",), ()),
+        ("attribute --references shuffle, deeplift, a numeric model", f"attribute {numeric} "
+         "--method deeplift --references shuffle --out O/a.npz", ("--references",), ()),
+        ("attribute --references shuffle, integrated gradients, a numeric model",
+         f"attribute {numeric} --method integrated_gradients --references shuffle "
+         "--out O/a.npz", ("--references",), ()),
+        ("attribute --out .bw, a numeric model", f"attribute {numeric} --method saliency "
+         "--out O/a.bw", ("a.bw",), ()),
+        ("attribute --out .bedGraph, a numeric model", f"attribute {numeric} --method saliency "
+         "--out O/a.bedGraph", ("a.bedGraph",), ()),
+        ("attribute --method cam --out .npz, a numeric model", f"attribute {numeric} "
+         "--method cam --out O/a.npz", ("a.npz",), ()),
+        ("attribute --method ism, a channel model", f"attribute {channel} --method ism "
+         "--out O/a.bw", ("--method",), ()),
+        ("attribute --method deeplift_shap, a channel model", f"attribute {channel} "
+         "--method deeplift_shap --out O/a.bw", ("--method",), ()),
+        ("attribute --references shuffle, a channel model", f"attribute {channel} "
+         "--method deeplift --references shuffle --out O/a.bw", ("--references",), ()),
+        ("motifs, a numeric model", f"motifs {numeric} {MOTIF_ARGS}",
+         ("nrun/checkpoints/best.ckpt",), ()),
+        ("motifs, a channel model", f"motifs {channel} {MOTIF_ARGS}",
+         ("hrun/checkpoints/best.ckpt",), ()),
+        ("variants, a numeric model", f"variants --checkpoint {NCK} {vcf_args}",
+         ("nrun/checkpoints/best.ckpt",), ()),
+        ("variants, a channel model", f"variants --checkpoint {HCK} {vcf_args}",
+         ("hrun/checkpoints/best.ckpt",), ()),
+        ("a numeric checkpoint with numeric_channels 0", "predict --checkpoint I/bad.ckpt "
+         "--numeric D/num.npz --out O/p.tsv", ("numeric_channels",), (put("I/bad.ckpt",
+         checkpoint_of(NCK, hparam("numeric_channels", 0))),)),
+        ("a channel checkpoint whose bigWig is gone", f"predict --checkpoint I/bad.ckpt {beds} "
+         "--out O/p.tsv", ("gone.bw",), (moved_channels("I/gone.bw"),)),
+    ]  # fmt: skip
+    odd = [  # (name, argv, setup)
+        ("predict --channels naming the trained file", f"predict {channel} "
+         "--channels D/access.bw --out O/p.tsv", ()),
+        ("predict --channels, a copy under another name", f"predict {channel} "
+         "--channels I/other.bw --out O/p.tsv", (copy_file("D/access.bw", "I/other.bw"),)),
+        ("predict --tile, a channel model", f"predict --checkpoint {HCK} --tile 7 "
+         "--genome D/genome.fa --out O/p.tsv", ()),
+        ("attribute saliency, a channel model, .bw", f"attribute {channel} --method saliency "
+         "--out O/a.bw", ()),
+        ("attribute deeplift, a channel model, .npz", f"attribute {channel} --method deeplift "
+         "--out O/a.npz", ()),
+        ("attribute deeplift, a numeric model", f"attribute {numeric} --method deeplift "
+         "--out O/a.npz", ()),
+        ("attribute integrated gradients, zeros, a numeric model", f"attribute {numeric} "
+         "--method integrated_gradients --references zeros --n-steps 5 --out O/a.npz", ()),
+        ("attribute input_x_gradient, a numeric model", f"attribute {numeric} "
+         "--method input_x_gradient --out O/a.npz", ()),
+        ("evaluate, a numeric model", f"evaluate {numeric} --labels D/num_labels.csv "
+         "--out O/m.json", ()),
+        ("evaluate, a channel model", f"evaluate {channel} --out O/m.json", ()),
+        ("inspect the channel config", "inspect --config D/chan.yaml", ()),
+        ("summary of the numeric config", "summary --config D/num.yaml", ()),
+        ("train: data.numeric, data.length 12 as in the file", f"{num} --data.length 12", ()),
+        ("train: data.numeric_channels 2 for a 2-channel .npz",
+         f"{num} --data.numeric_channels 2", ()),
+        ("train: channels of a stranded pair", f"{chan} --data.channels "
+         "[[D/cov.plus.bw,D/cov.minus.bw]]", ()),
+        ("train: input channels beside coverage targets", "train --config D/cov.yaml "
+         "--out O/run --data.channels [D/access.bw]", ()),
+    ]  # fmt: skip
+    cases = [Case("numeric inputs", n, argv, names, setup) for n, argv, names, setup in table]
+    cases += [Case("numeric inputs", n, argv, setup=setup, ok=True) for n, argv, setup in odd]
+    return cases
+
+
 def valid_run_cases() -> list[Case]:
     """Valid command lines worth one try: methods, tiles and regions, motif runs."""
     tile = f"--checkpoint {CK} --tile 7 --genome D/genome.fa"
@@ -1452,6 +2143,14 @@ def process_cases() -> list[Case]:
         ("full disk: evaluate", BASE["evaluate"], ("m.json",), 100),
         ("full disk: train", BASE["train"], ("O/run",), 4096),
         ("full disk: motifs", BASE["motifs"], ("motifs",), 4096),
+        ("predict tracks --devices 2", f"predict --checkpoint {CCK} --tile 3 --genome "
+         "D/genome.fa --devices 2 --out O/p.bw", (), None),
+        ("full disk: predict .bw tracks", f"predict --checkpoint {CCK} --tile 1 --genome "
+         "D/genome.fa --out O/p.bw", ("p.bw",), 8192),
+        ("full disk: predict .bedGraph tracks of a stranded pair", f"predict --checkpoint "
+         f"{BCK} --tile 1 --genome D/genome.fa --out O/b.bedGraph", ("b.cov.",), 8192),
+        ("full disk: attribute .npz, a numeric model", f"attribute --checkpoint {NCK} "
+         "--numeric D/num.npz --method saliency --out O/a.npz", (".npz",), 4096),
     ]  # fmt: skip
     return [
         Case("processes, full disk", name, argv, names, ok=not names, subprocess=True,
@@ -1471,6 +2170,8 @@ def all_cases() -> list[Case]:
         *config_cases(),
         *resume_cases(),
         *alphabet_cases(),
+        *coverage_cases(),
+        *numeric_cases(),
         *valid_run_cases(),
         *process_cases(),
     ]
@@ -1619,6 +2320,13 @@ def run_case(case: Case, number: int, work: Path, data: Data) -> Result:
     return Result(case, outcome, ctx.shorten(note), run.stderr, seconds)
 
 
+def written(path: str, out: str) -> bool:
+    """Whether ``path`` is the output ``out`` names: itself, or one of the files named after
+    it (predicted tracks: ``O/b.bw`` → ``O/b.TASK.plus.bw``, ``O/b.TASK.minus.bw``)."""
+    stem, suffix = os.path.splitext(out)
+    return path == out or (path.startswith(stem + ".") and path.endswith(suffix))
+
+
 def classify(case: Case, run: Run, changed: list[str], entries: dict, problem: str | None):
     """The outcome of one case, and a note on what went wrong."""
     if run.crashed or run.timed_out:
@@ -1631,7 +2339,7 @@ def classify(case: Case, run: Run, changed: list[str], entries: dict, problem: s
             return "failed", f"exit status {run.status}"
         if temporary or problem:
             return "failed", "; ".join(temporary[:3]) or problem
-        if out and not any(c.split(" ", 1)[1] == out for c in changed):
+        if out and not any(written(c.split(" ", 1)[1], out) for c in changed):
             return "failed", f"{out} was not written"
         return "succeeded", ""
     if run.status == 0:

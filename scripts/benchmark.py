@@ -340,7 +340,7 @@ def device_batches(datamodule, device: torch.device, epoch: int = 0):
     from seqmodels.encoding import codes_to_one_hot
 
     alphabet = datamodule.sequences.alphabet
-    for codes, y, index in datamodule.train_dataloader():
+    for codes, _, y, index in datamodule.train_dataloader():  # no numeric channels here
         codes, y = codes.to(device, non_blocking=True), y.to(device, non_blocking=True)
         flip, shift = augmentation(
             index.numpy(),

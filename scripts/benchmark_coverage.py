@@ -278,7 +278,7 @@ def bench_speed(config: dict, *, epochs: int) -> list[Row]:
                                   weight_decay=config["optim"]["weight_decay"])  # fmt: skip
 
     def plain_epoch(epoch: int) -> None:
-        for codes, profiles, index in datamodule.train_dataloader():
+        for codes, _, profiles, index in datamodule.train_dataloader():
             flip, shift = augmentation(
                 index.numpy(), random_state=datamodule.random_state, epoch=epoch,
                 reverse_complement=datamodule.reverse_complement, max_shift=0,

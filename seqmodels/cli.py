@@ -514,14 +514,18 @@ def _data_config(args: argparse.Namespace, overrides: dict[str, str]) -> dict:
     config = load_config(args.config, overrides)
     data = config["data"]
     if args.fasta:
-        data.update(fasta=args.fasta, labels=args.labels, bed=None, genome=None)
+        data.update(fasta=args.fasta, labels=args.labels, bed=None, genome=None, numeric=None)
     elif args.bed:
-        data.update(bed=args.bed, genome=args.genome, fasta=None, labels=None)
+        data.update(bed=args.bed, genome=args.genome, fasta=None, labels=None, numeric=None)
     for key in ("alphabet", "length"):
         if getattr(args, key) is not None:
             data[key] = getattr(args, key)
-    if not (data["fasta"] or data["bed"]):
-        named = f"{args.config} sets neither data.fasta nor data.bed: " if args.config else ""
+    if not (data["fasta"] or data["bed"] or data["numeric"]):
+        named = (
+            f"{args.config} sets none of data.fasta, data.bed and data.numeric: "
+            if args.config
+            else ""
+        )
         raise SeqmodelsError(
             f"no input: {named}give --fasta (with --labels) or --bed with --genome"
         )
@@ -543,7 +547,7 @@ def _run_summary(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     from seqmodels.alphabets import get_alphabet
     from seqmodels.config import load_config
     from seqmodels.io.labels import read_labels
-    from seqmodels.models import build_model
+    from seqmodels.models import build_model, model_defaults
     from seqmodels.models.summary import summarize
 
     config = load_config(args.config, overrides)
@@ -553,15 +557,36 @@ def _run_summary(args: argparse.Namespace, overrides: dict[str, str]) -> int:
         len(read_labels(data["labels"]).columns) if data["labels"] else 1
     )
     alphabet = get_alphabet("none" if data["numeric"] else data["alphabet"])
-    rows = alphabet.size + (
-        data["numeric_channels"] if data["numeric"]
-        else sum(len(e) if isinstance(e, list) else 1 for e in data["channels"])
-    )  # fmt: skip
-    network = build_model(model.pop("name"), alphabet_size=rows, n_outputs=n_outputs, **model)
+    rows = alphabet.size + _channel_rows(data)
+    profile = None
+    if data["targets"]:  # BPNet's heads over the centre of the window
+        if "head" not in model_defaults(model["name"]):
+            raise SeqmodelsError(
+                f"model.name: coverage targets need a profile head, which {model['name']} has "
+                "not (it pools positions away): use model dilated"
+            )
+        tracks = sum(len(e) if isinstance(e, list) else 1 for e in data["targets"])
+        profile = {"n_tracks": tracks, "output_length": data["target_length"] or length,
+                   "bin_size": data["bin_size"]}  # fmt: skip
+        model["head"] = "profile"
+        n_outputs = args.n_outputs or len(data["targets"])
+    network = build_model(
+        model.pop("name"), alphabet_size=rows, n_outputs=n_outputs, profile=profile, **model
+    )
     inputs = f"{alphabet.name} input" if rows == alphabet.size else f"{rows} input rows"
     print(f"{type(network).__name__} on {inputs} of length {length}")
     print(summarize(network, rows, length))
     return 0
+
+
+def _channel_rows(data: dict) -> int:
+    """The numeric input rows a data section gives a model: its bigWig channels, or the
+    channels of its numeric file."""
+    if data["numeric"]:
+        from seqmodels.io.numeric import read_numeric
+
+        return read_numeric(data["numeric"], n_channels=data["numeric_channels"])[1].shape[1]
+    return sum(len(e) if isinstance(e, list) else 1 for e in data["channels"])
 
 
 def _data_length(data: dict, source: str) -> int:
@@ -600,6 +625,11 @@ def _load_task(args: argparse.Namespace):
 
     task = load_task(args.checkpoint)
     if getattr(args, "rc_average", False):
+        if not task.alphabet.size:
+            raise SeqmodelsError(
+                f"--rc-average: {args.checkpoint} reads numeric inputs alone, which have no "
+                "reverse complement"
+            )
         task.hparams.rc_average = True
     return task
 
@@ -701,7 +731,14 @@ def _run_evaluate(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     check_output_file(args.out, {".json": "json"})
     if args.fasta and not args.labels:
         raise SeqmodelsError("evaluate --fasta needs --labels")
+    if args.numeric and not args.labels:
+        raise SeqmodelsError("evaluate --numeric needs --labels, keyed by sample id")
     task = _load_task(args)
+    if task.coverage:
+        raise SeqmodelsError(
+            f"{args.checkpoint}: a {task.hparams.task} model predicts coverage; evaluate scores "
+            "label predictions (the coverage metrics of training are in its test_metrics.json)"
+        )
     sequences = _open_inputs(args, task, streamed=False, labels=args.labels)
     metrics = evaluate_to_file(
         task, sequences, args.out, batch_size=args.batch_size, device=args.device
@@ -782,7 +819,7 @@ def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     if args.n_shuffles is not None and args.method != "deeplift_shap":
         raise SeqmodelsError(f"--n-shuffles does not apply to --method {args.method}")
     task = _load_task(args)
-    task.require_sequences("motifs")
+    task.require_sequences("motifs", source=args.checkpoint)
     names = task.output_names
     targets = [_resolve_target(t, names) for t in args.target] if args.target else None
     database, source = motif_database(
@@ -855,7 +892,7 @@ def _run_variants(args: argparse.Namespace, overrides: dict[str, str]) -> int:
 
     check_output_file(args.out, {".tsv": "tsv", ".txt": "tsv"})
     task = _load_task(args)
-    task.require_sequences("variant effects")
+    task.require_sequences("variant effects", source=args.checkpoint)
     target = _resolve_target(args.target, task.output_names)
     if args.head and not args.attribute:
         raise SeqmodelsError("--head goes with --attribute")

@@ -125,6 +125,15 @@ class SequenceTask(pl.LightningModule):
         args = {k: v for k, v in model.items() if k != "name"}
         self.alphabet = get_alphabet(alphabet)
         profile = None
+        if task in COVERAGE_TASKS and output_length is not None:  # as training checked them
+            if output_length > length:
+                raise SeqmodelsError(
+                    f"output_length: {output_length} is longer than the input windows ({length})"
+                )
+            if bin_size and output_length % bin_size:
+                raise SeqmodelsError(
+                    f"bin_size: {bin_size} does not divide output_length ({output_length})"
+                )
         if task in COVERAGE_TASKS:
             profile = {"n_tracks": sum(strands), "output_length": output_length,
                        "bin_size": bin_size}  # fmt: skip
@@ -181,12 +190,15 @@ class SequenceTask(pl.LightningModule):
         sequence-only features (shuffles, motifs, variants) refuse it."""
         return bool(self.channel_names)
 
-    def require_sequences(self, what: str) -> None:
-        """Refuse ``what``, a feature of sequences alone, for a model with numeric rows."""
+    def require_sequences(self, what: str, *, source: str | None = None) -> None:
+        """Refuse ``what``, a feature of sequences alone, for a model with numeric rows (named
+        by ``source``, its checkpoint, when given)."""
         if self.numeric:
             shown = ", ".join(self.channel_names[:3]) + ", …" * (len(self.channel_names) > 3)
+            where = f"{source}: " if source is not None else ""
             raise SeqmodelsError(
-                f"{what} work on sequences alone; this model also reads numeric inputs ({shown})"
+                f"{where}{what} work on sequences alone; this model also reads numeric inputs "
+                f"({shown})"
             )
 
     @property
@@ -207,13 +219,13 @@ class SequenceTask(pl.LightningModule):
         task = self.hparams.task
         if not self.coverage:
             if head is not None:
-                raise SeqmodelsError(f"head {head}: a {task} model has one output per task")
+                raise SeqmodelsError(f"--head {head}: a {task} model has one output per task")
             return self.model
         if head not in (None, *HEADS):
-            raise SeqmodelsError(f"head {head!r}: choose {' or '.join(HEADS)}")
+            raise SeqmodelsError(f"--head {head!r}: choose {' or '.join(HEADS)}")
         if head == "profile":
             if task != "profile":
-                raise SeqmodelsError("head profile: a binned model has counts, not a profile")
+                raise SeqmodelsError("--head profile: a binned model has counts, not a profile")
             return ProfileShape(self.model, self.hparams.strands)
         return TotalCounts(self.model, self.hparams.strands, binned=task == "binned")
 

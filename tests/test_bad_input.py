@@ -370,7 +370,7 @@ def run_checkpoint(capsys, tiny_run, command, *argv):
         ("predict", ["--data.length", "40"], "predict: --data.length is a config override"),
         ("evaluate", ["--trainer.devices", "2"], "evaluate: --trainer.devices is a config"),
         ("predict", ["--region", "chr1"], "--region goes with --tile"),
-        ("predict", ["--fasta", "x.fa"], "(with --genome) (got --fasta and --bed)"),
+        ("predict", ["--fasta", "x.fa"], "(with --genome) or --numeric (got --fasta and --bed)"),
         ("predict", ["--frobnicate"], "predict: unrecognised argument '--frobnicate'"),
     ],
 )  # fmt: skip

@@ -58,3 +58,16 @@ def test_training_benchmark_trains_every_model_and_the_reference(tmp_path):
     for task in ("GATA1", "FOXA1_AND_HNF4A", "CEBPB_NOT_REST"):
         cells = next(line for line in table.splitlines() if f"| {task} |" in line).split("|")
         assert all(0 <= float(cell) <= 1 for cell in cells[4:8]), cells
+
+
+@pytest.mark.slow
+def test_coverage_benchmark_runs_at_its_quick_size(tmp_path):
+    """scripts/benchmark_coverage.py simulates, trains and times a profile model end to end."""
+    out = tmp_path / "coverage.md"
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT.parent / "benchmark_coverage.py"), "--quick", "--out",
+         str(out)], capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [line.split("|")[1].strip() for line in out.read_text().splitlines()[5:]]
+    assert rows.count("accuracy") == 3 and {"training", "loading"} <= set(rows)

@@ -2,6 +2,7 @@
 tracks out, and the heads that attributions explain."""
 
 import json
+import re
 import subprocess
 import sys
 import warnings
@@ -11,8 +12,10 @@ import numpy as np
 import pyBigWig
 import pytest
 import torch
+import yaml
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
+from test_bad_input import fails, nothing_left
 
 from seqmodels.attribution import attribute
 from seqmodels.checkpoint import load_task
@@ -22,7 +25,7 @@ from seqmodels.errors import SeqmodelsError
 from seqmodels.io.coverage import parse_targets, read_profiles
 from seqmodels.profiles import binned_loss, profile_loss, profile_metrics
 from seqmodels.workflows.inputs import load_inputs, open_inputs
-from seqmodels.workflows.predict import predict_coverage, predict_tracks_to_file
+from seqmodels.workflows.predict import evaluate, predict_coverage, predict_tracks_to_file
 
 CHROMS = {"chr1": 3000, "chr2": 3000, "chr3": 3000}
 LENGTH, TARGET = 100, 60
@@ -97,7 +100,7 @@ def test_negative_coverage_and_foreign_chromosomes_are_refused(tmp_path, pair):
         read_profiles(parse_targets([str(bad)]), np.array(["chrA"]), np.array([0]), 20)
     with pytest.raises(SeqmodelsError, match=r"F\.plus\.bw: no chromosome 'chr1'"):
         read_profiles(parse_targets([str(pair[0])]), np.array(["chr1"]), np.array([0]), 20)
-    with pytest.raises(SeqmodelsError, match="share the task name 'F'"):
+    with pytest.raises(SeqmodelsError, match=r"data\.targets: two entries share the name 'F'"):
         parse_targets([str(pair[0]), str(pair[1])])
     with pytest.raises(SeqmodelsError, match=r"data.targets\[0\]: a bigWig path or a pair"):
         parse_targets([[str(pair[0])] * 3])
@@ -323,9 +326,9 @@ def test_deeplift_explains_each_head_to_the_output_difference(profile_run, head)
 
 
 def test_heads_are_refused_where_the_model_has_none(profile_run, binned_run, tiny_run):
-    with pytest.raises(SeqmodelsError, match="binned model has counts, not a profile"):
+    with pytest.raises(SeqmodelsError, match="--head profile: a binned model has counts, not a"):
         load_task(binned_run / "run" / "checkpoints" / "best.ckpt").explained("profile")
-    with pytest.raises(SeqmodelsError, match="one output per task"):
+    with pytest.raises(SeqmodelsError, match="--head counts: a binary model has one output per"):
         load_task(tiny_run / "run" / "checkpoints" / "best.ckpt").explained("counts")
 
 
@@ -374,3 +377,89 @@ def test_the_demo_coverage_regenerates_byte_for_byte_and_the_profile_config_trai
     assert done.returncode == 0, done.stderr
     metrics = json.loads((tmp_path / "run" / "test_metrics.json").read_text())
     assert {"CTCF/count_pearson", "CTCF/profile_pearson", "CTCF/jsd"} <= set(metrics)
+
+
+# bad input ----------------------------------------------------------------------------------
+
+
+def test_coverage_settings_that_would_go_unread_are_refused(
+    tiny_run, profile_run, tmp_path, capsys
+):
+    labelled = tmp_path / "bed.yaml"
+    labelled.write_text(yaml.safe_dump({
+        "data": {"bed": str(tiny_run / "x.bed"), "genome": str(tiny_run / "genome.fa"),
+                 "length": 20, "val_chroms": ["chr2"], "test_chroms": ["chr3"]},
+        "model": {"name": "cnn", "filters": [4], "kernel_sizes": [3]},
+        "trainer": {"max_epochs": 1, "accelerator": "cpu"},
+    }))  # fmt: skip
+    coverage = profile_run / "run" / "config.yaml"
+    out = tmp_path / "out"
+    cases = [  # (command, expected)
+        (["train", "--config", labelled, "--task.type", "profile"],
+         "task.type: profile learns coverage: it needs data.targets"),  # was a TypeError
+        (["train", "--config", labelled, "--task.type", "binned"], "task.type: binned learns"),
+        (["train", "--config", labelled, "--data.target_length", "10"],
+         "data.target_length: 10, but there are no coverage targets (data.targets)"),
+        (["inspect", "--config", labelled, "--data.bin_size", "5"],
+         "data.bin_size: 5, but there are no coverage targets"),
+        (["train", "--config", coverage, "--model.head", "pool"],  # was trained with a profile head
+         "model.head: pool: coverage targets (data.targets) are learned by the profile head"),
+    ]  # fmt: skip
+    for command, expected in cases:
+        argv = [*command, "--out", out] if command[0] == "train" else command
+        assert expected in fails(capsys, *argv), command
+    nothing_left(tmp_path, "bed.yaml")
+
+
+def test_evaluate_refuses_a_coverage_model_in_one_line(profile_run, tmp_path, capsys):
+    checkpoint = profile_run / "run" / "checkpoints" / "best.ckpt"
+    bed = ["--bed", profile_run / "x.bed", "--genome", profile_run / "genome.fa"]
+    (tmp_path / "x.fa").write_text(">a\n" + "ACGT" * 25 + "\n>b\n" + "TTGA" * 25 + "\n")
+    (tmp_path / "y.csv").write_text("id,F\na,3\nb,40\n")  # labels named like its task
+    fasta = ["--fasta", tmp_path / "x.fa", "--labels", tmp_path / "y.csv"]
+    for inputs in (bed, fasta):  # the second was a ValueError of the metrics
+        message = fails(capsys, "evaluate", "--checkpoint", checkpoint, *inputs,
+                        "--out", tmp_path / "m.json")  # fmt: skip
+        assert f"{checkpoint}: a profile model predicts coverage; evaluate scores" in message
+    nothing_left(tmp_path, "x.fa", "y.csv")
+    task = load_task(checkpoint)
+    sequences = load_inputs(task, fasta=tmp_path / "x.fa", labels=tmp_path / "y.csv")
+    with pytest.raises(SeqmodelsError, match="evaluation scores labels; a profile model"):
+        evaluate(task, sequences)
+
+
+def test_predicted_tracks_name_their_file_and_appear_together(
+    profile_run, tiny_run, tmp_path, capsys
+):
+    inputs = ["--bed", profile_run / "x.bed", "--genome", profile_run / "genome.fa"]
+    label_model = tiny_run / "run" / "checkpoints" / "best.ckpt"
+    out = tmp_path / "p.bw"
+    message = fails(capsys, "predict", "--checkpoint", label_model, *inputs, "--out", out)
+    assert message.startswith(f"seqmodels: error: {out}: the checkpoint is a binary model")
+    checkpoint = profile_run / "run" / "checkpoints" / "best.ckpt"
+    for track in ("p.F.plus.bw", "p.F.minus.bw"):  # either in the way: neither is written
+        (tmp_path / track).mkdir()
+        message = fails(capsys, "predict", "--checkpoint", checkpoint, *inputs, "--out", out)
+        assert message == f"seqmodels: error: {tmp_path / track}: is a folder; give a file name"
+        nothing_left(tmp_path, track)
+        (tmp_path / track).rmdir()
+
+
+def test_checkpoints_whose_profile_does_not_fit_are_refused(profile_run, binned_run, tmp_path):
+    for run, key, value, expected in [
+        (profile_run, "output_length", 120, "output_length: 120 is longer than the input windows"),
+        (binned_run, "bin_size", 7, "bin_size: 7 does not divide output_length (60)"),
+    ]:  # fmt: skip
+        checkpoint = torch.load(run / "run" / "checkpoints" / "best.ckpt", weights_only=True)
+        checkpoint["hyper_parameters"][key] = value
+        torch.save(checkpoint, tmp_path / "bad.ckpt")
+        with pytest.raises(SeqmodelsError, match=re.escape(f"bad.ckpt: {expected}")):
+            load_task(tmp_path / "bad.ckpt")
+
+
+def test_a_file_that_is_not_a_bigwig_is_one_line_on_stderr(tmp_path, capfd):
+    (tmp_path / "x.bw").write_text("chr1\t0\t10\t1.5\n")  # a bedGraph
+    with pytest.raises(SeqmodelsError, match=r"x\.bw: not a bigWig file"):
+        read_profiles(parse_targets([str(tmp_path / "x.bw")]), np.array(["chr1"]),
+                      np.array([0]), 10)  # fmt: skip
+    assert capfd.readouterr().err == ""  # libBigWig's own complaints are not printed

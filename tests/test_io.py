@@ -7,7 +7,7 @@ import pytest
 
 from seqmodels import SeqmodelsError
 from seqmodels.data import load_sequences, read_records
-from seqmodels.io.atomic import atomic_write
+from seqmodels.io.atomic import atomic_paths, atomic_write
 from seqmodels.io.bed import chrom_sizes, open_genome, place_on_genome, read_bed, read_sequences
 from seqmodels.io.coords import parse_interval_id
 from seqmodels.io.fasta import read_fasta, write_fasta
@@ -191,3 +191,22 @@ def test_atomic_outputs_get_ordinary_permissions_and_vanish_on_error(tmp_path):
         handle.write("half")
         raise RuntimeError
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.tsv"]
+
+
+def test_outputs_that_belong_together_appear_together_or_not_at_all(tmp_path):
+    paths = [tmp_path / "p.F.plus.bw", tmp_path / "p.F.minus.bw"]
+    with pytest.raises(RuntimeError), atomic_paths(paths) as tmps:
+        tmps[0].write_text("plus")
+        raise RuntimeError  # the second track never written
+    assert list(tmp_path.iterdir()) == []
+    paths[1].mkdir()  # the second cannot be renamed: the first is undone
+    with pytest.raises(IsADirectoryError), atomic_paths(paths) as tmps:
+        for tmp in tmps:
+            tmp.write_text("track")
+    assert [p.name for p in tmp_path.iterdir()] == ["p.F.minus.bw"]
+    paths[1].rmdir()
+    with atomic_paths(paths) as tmps:
+        for tmp, text in zip(tmps, ("plus", "minus"), strict=True):
+            tmp.write_text(text)
+    assert [p.read_text() for p in paths] == ["plus", "minus"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)

@@ -126,6 +126,12 @@ def test_pure_lstm_reads_one_hot_directly():
         ({"pool": "min"}, "model.pool: expected one of max, avg, fractional, none, got 'min'"),
         ({"pool_size": 0.5}, "model.pool_size: expected an integer >= 1 or a number > 1, got 0.5"),
         ({"pool_size": 2.5}, "model (cnn): pool_size 2.5: only fractional pooling takes a"),
+        # one block pools nothing, yet a ratio of 1 is no fractional pooling
+        (
+            {"pool": "fractional", "pool_size": 1, "filters": [4], "kernel_sizes": [3]},
+            "model (cnn): pool_size 1: fractional pooling needs a ratio > 1",
+        ),
+        ({"pool": "fractional", "pool_size": 1}, "pool_size 1: fractional pooling needs a ratio"),
         ({"batch_norm": 1}, "model.batch_norm: expected true or false, got 1"),
     ],
 )

@@ -11,6 +11,7 @@ import numpy as np
 import pyBigWig
 import pytest
 import torch
+from test_bad_input import fails, nothing_left
 from test_coverage import write_bigwig
 
 from seqmodels.alphabets import DNA
@@ -116,6 +117,8 @@ def test_numeric_files_read_alike_from_npz_npy_and_tables(tmp_path):
         ("id,a,b\ns1,1,2\ns1,3,4\n", r"sample id 's1' appears twice"),
         ("name,a,b\ns1,1,2\n", r"the first column must be id"),
         ("id,a,b\ns1,1,inf\n", r"sample s1: channel 2, step 1: inf is not a finite number"),
+        ("id,a,b\n", r"no samples \(a header only\)"),  # was a ValueError of numpy
+        ("id,a,b\ns1,1,2\n ,3,4\n", r"line 3: an empty id"),  # was read as the id ''
     ],
 )
 def test_bad_numeric_tables_are_one_line(tmp_path, content, message):
@@ -134,6 +137,63 @@ def test_bad_numeric_arrays_are_one_line(tmp_path):
     (tmp_path / "text.npy").write_text("not numpy")
     with pytest.raises(SeqmodelsError, match=r"not a NumPy \.npy file"):
         read_numeric(tmp_path / "text.npy")
+    x = np.zeros((2, 1, 4))
+    np.savez(tmp_path / "objects.npz", x=x.astype(object), ids=np.array(["a", "b"]))
+    with pytest.raises(SeqmodelsError, match=r"not a NumPy \.npz file \(Object arrays"):
+        read_numeric(tmp_path / "objects.npz")  # was a ValueError: never unpickled
+    np.savez(tmp_path / "one_id.npz", x=x[:1], ids=np.array("a"))
+    with pytest.raises(SeqmodelsError, match=r"ids of shape \(\), expected \(N,\)"):
+        read_numeric(tmp_path / "one_id.npz")  # was a TypeError
+    np.savez(tmp_path / "huge.npz", x=np.full((2, 1, 4), 1e39), ids=np.array(["a", "b"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning of the cast on stderr
+        with pytest.raises(SeqmodelsError, match=r"sample a: channel 1, step 1: inf is not"):
+            read_numeric(tmp_path / "huge.npz")
+
+
+def test_numeric_configs_refuse_what_they_would_leave_unread(genes_run, tmp_path):
+    from seqmodels.config import load_config
+    from seqmodels.workflows.inputs import read_config_records
+
+    bigwig = write_bigwig(tmp_path / "t.bw", {"chr1": 10}, {"chr1": np.ones(10)})
+    data = {"numeric": str(genes_run / "genes.npz"), "labels": str(genes_run / "labels.csv")}
+    for changes, message in [
+        ({"targets": [str(bigwig)]}, r"data.targets: bigWig tracks are read over data.bed"),
+        ({"channels": [str(bigwig)]}, r"data.channels: bigWig tracks are read over data.bed"),
+        ({"length": 30}, r"data.length: 30, but .*genes.npz holds 24 steps per sample"),
+        ({"numeric_channels": 3}, r"data.numeric_channels: 3, but .*genes.npz holds 2 channel"),
+    ]:
+        config = load_config()
+        config["data"].update(data, **changes)
+        with pytest.raises(SeqmodelsError, match=message):
+            read_config_records(config["data"])
+    config = load_config()
+    config["data"].update(data, length=24, numeric_channels=2)  # as the file says: fine
+    assert read_config_records(config["data"]).numeric.shape == (600, 2, 24)
+
+
+def test_checkpoint_commands_name_what_numeric_models_cannot_take(
+    genes_run, channels_run, tmp_path, capsys
+):
+    genes = genes_run / "run" / "checkpoints" / "best.ckpt"
+    with_channels = channels_run / "run" / "checkpoints" / "best.ckpt"
+    numeric = ["--checkpoint", genes, "--numeric", genes_run / "genes.npz"]
+    cases = [  # (argv, the start of the message)
+        (["evaluate", *numeric, "--out", tmp_path / "m.json"],
+         "evaluate --numeric needs --labels"),  # was: evaluation needs the label columns
+        (["predict", *numeric, "--rc-average", "--out", tmp_path / "p.tsv"],
+         f"--rc-average: {genes} reads numeric inputs alone"),  # was: rc_average: …, mid-work
+        (["motifs", "--checkpoint", with_channels, "--bed", channels_run / "x.bed", "--genome",
+          channels_run / "genome.fa", "--out", tmp_path / "m"],
+         f"{with_channels}: motifs work on sequences alone"),
+        (["variants", "--checkpoint", genes, "--vcf", tmp_path / "v.vcf", "--genome",
+          channels_run / "genome.fa", "--out", tmp_path / "v.tsv"],
+         f"{genes}: variant effects work on sequences alone"),
+    ]  # fmt: skip
+    (tmp_path / "v.vcf").write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\n")
+    for argv, expected in cases:
+        assert fails(capsys, *argv).startswith(f"seqmodels: error: {expected}"), argv
+    nothing_left(tmp_path, "v.vcf")
 
 
 def test_a_model_of_numeric_inputs_alone_learns_and_predicts_from_the_cli(genes_run, tmp_path):

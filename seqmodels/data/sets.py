@@ -201,6 +201,12 @@ def read_records(
         raise SeqmodelsError("give either a FASTA (fasta=) or BED intervals (bed=) with a genome")
     if targets is not None and bed is None:
         raise SeqmodelsError("coverage targets (data.targets) need BED intervals over a genome")
+    for key, value in (("target_length", target_length), ("bin_size", bin_size)):
+        if targets is None and value is not None:
+            raise SeqmodelsError(
+                f"data.{key}: {value}, but there are no coverage targets (data.targets) to "
+                "centre or bin"
+            )
     if channels is not None and bed is None:
         raise SeqmodelsError("input channels (data.channels) need BED intervals over a genome")
     if bed is not None:

@@ -45,6 +45,38 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
+def atomic_paths(paths: list[str | Path]) -> Iterator[list[Path]]:
+    """:func:`atomic_path` for outputs that belong together (the tracks of one prediction):
+    a temporary path beside each, all renamed only once the block has written every one;
+    should a rename fail, those already made are undone."""
+    paths = [Path(p) for p in paths]
+    tmps: list[Path] = []
+    try:
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            remove_leftovers(path)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_prefix(path), suffix=".part")
+            os.close(fd)
+            tmps.append(Path(tmp))
+        with named_write_errors(", ".join(map(str, paths))):
+            yield tmps
+            done: list[Path] = []
+            try:
+                for tmp, path in zip(tmps, paths, strict=True):
+                    os.chmod(tmp, 0o666 & ~_umask())
+                    os.replace(tmp, path)
+                    done.append(path)
+            except OSError:
+                for path in done:
+                    path.unlink(missing_ok=True)
+                raise
+    finally:
+        for tmp in tmps:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+@contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "w") -> Iterator:
     """Open a temporary file for writing; it replaces ``path`` only if the block succeeds."""
     with atomic_path(path) as tmp, open(tmp, mode) as handle:

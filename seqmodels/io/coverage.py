@@ -9,6 +9,9 @@ coverage files leave zeros out; positions past a chromosome end count as zero to
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,12 +149,32 @@ def reversed_order(strands: list[int]) -> np.ndarray:
 
 def _open(pyBigWig, path: Path):
     try:
-        bw = pyBigWig.open(str(path))
+        with _quiet_stderr():  # libBigWig prints its complaints about a bad file itself
+            bw = pyBigWig.open(str(path))
     except RuntimeError:
         bw = None
     if bw is None or not bw.isBigWig():
         raise SeqmodelsError(f"{path}: not a bigWig file")
     return bw
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """The process's standard error (file descriptor 2, where C libraries write) sent to
+    the null device for the duration: a bad file is reported in seqmodels' one line."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no descriptor 2: nothing to quiet
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def task_name(paths: list[Path]) -> str:

@@ -70,14 +70,21 @@ def _read_array(path: Path, suffix: str) -> tuple[list[str], np.ndarray]:
                     f"{path}: an .npz of numeric inputs holds x (N, C, L) and ids (N,); it "
                     f"has {', '.join(loaded.files) or 'nothing'}"
                 )
-            values, ids = loaded["x"], [str(i) for i in loaded["ids"]]
+            try:  # an array of Python objects would need unpickling: refused
+                values, id_array = loaded["x"], loaded["ids"]
+            except (ValueError, OSError, zipfile.BadZipFile, EOFError) as err:
+                raise SeqmodelsError(f"{path}: not a NumPy {suffix} file ({err})") from None
+        if id_array.ndim != 1:
+            raise SeqmodelsError(f"{path}: ids of shape {id_array.shape}, expected (N,)")
+        ids = [str(i) for i in id_array]
         if values.ndim and len(ids) != len(values):
             raise SeqmodelsError(f"{path}: {len(ids)} ids for {len(values)} samples")
     if not np.issubdtype(values.dtype, np.number) or np.issubdtype(
         values.dtype, np.complexfloating
     ):
         raise SeqmodelsError(f"{path}: values of type {values.dtype}, expected real numbers")
-    return ids, values.astype(np.float32)
+    with np.errstate(over="ignore"):  # too large for float32: infinite, refused by the caller
+        return ids, values.astype(np.float32)
 
 
 def _read_table(path: Path, sep: str, n_channels: int) -> tuple[list[str], np.ndarray]:
@@ -88,6 +95,11 @@ def _read_table(path: Path, sep: str, n_channels: int) -> tuple[list[str], np.nd
         raise SeqmodelsError(f"{path}: not a table of numbers ({str(err).strip()})") from None
     if table.columns[0] != "id":
         raise SeqmodelsError(f"{path}: the first column must be id, found {table.columns[0]!r}")
+    if table.empty:
+        raise SeqmodelsError(f"{path}: no samples (a header only)")
+    empty = (table["id"].str.strip() == "").to_numpy()
+    if empty.any():
+        raise SeqmodelsError(f"{path}: line {int(np.argmax(empty)) + 2}: an empty id")
     columns = table.columns[1:]
     if not len(columns) or len(columns) % n_channels:
         raise SeqmodelsError(
@@ -104,6 +116,7 @@ def _read_table(path: Path, sep: str, n_channels: int) -> tuple[list[str], np.nd
                 f"{path}: line {row + 2}: column {column}: {table[column].iloc[row]!r} is not a "
                 "number"
             )
-        values[:, j] = numbers.to_numpy(dtype=np.float32)
+        with np.errstate(over="ignore"):  # too large for float32: infinite, refused later
+            values[:, j] = numbers.to_numpy(dtype=np.float32)
     ids = table["id"].tolist()
     return ids, values.reshape(len(table), n_channels, -1)

@@ -118,13 +118,15 @@ def bigwig_writer(
     zooms: int = 10,
     compression: str = "rle",
     threads: int | None = None,
+    atomic: bool = True,
 ) -> Iterator[TrackMerger]:
-    """A :class:`TrackMerger` writing a bigWig atomically.
+    """A :class:`TrackMerger` writing a bigWig atomically (or, ``atomic=False``, straight to
+    ``path``: a temporary file its caller renames).
 
     ``zooms``, ``compression`` and ``threads`` are :class:`BigWigWriter`'s: by default ten
     zoom levels at most, zlib's run-length strategy, and a thread per CPU (up to 4).
     """
-    with atomic_path(path) as tmp:
+    with atomic_path(path) if atomic else contextlib.nullcontext(Path(path)) as tmp:
         bw = BigWigWriter(tmp, chrom_sizes, zooms=zooms, compression=compression, threads=threads)
         try:
             merger = TrackMerger(chrom_sizes, bw.write)
@@ -137,10 +139,11 @@ def bigwig_writer(
 
 @contextlib.contextmanager
 def bedgraph_writer(
-    path: str | Path, chrom_sizes: dict[str, int], *, name: str = "seqmodels"
+    path: str | Path, chrom_sizes: dict[str, int], *, name: str = "seqmodels", atomic: bool = True
 ) -> Iterator[TrackMerger]:
-    """A :class:`TrackMerger` writing bedGraph text (one line per run of equal values)."""
-    with atomic_write(path) as handle:
+    """A :class:`TrackMerger` writing bedGraph text (one line per run of equal values),
+    atomically (or, ``atomic=False``, straight to ``path``)."""
+    with atomic_write(path) if atomic else open(path, "w") as handle:
         handle.write(f'track type=bedGraph name="{name}"\n')
 
         def emit(chrom: str, start: int, values: np.ndarray) -> None:

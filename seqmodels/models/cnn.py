@@ -77,6 +77,8 @@ class CNN(TrunkHead):
             raise ValueError("filters and kernel_sizes must have the same length")
         if pool != "fractional" and pool_size != int(pool_size):
             raise ValueError(f"pool_size {pool_size}: only fractional pooling takes a fraction")
+        if pool == "fractional" and not pool_size > 1:  # even with no block to pool after
+            raise ValueError(f"pool_size {pool_size}: fractional pooling needs a ratio > 1")
         blocks, channels = [], alphabet_size
         for i, (width, kernel) in enumerate(zip(filters, kernel_sizes, strict=True)):
             last = i == len(filters) - 1

@@ -69,10 +69,11 @@ def numeric_options(
     alphabet); the reference is ``1/A`` on the one-hot rows (``uniform``) or zero, and zero on
     the numeric rows."""
     method = options["method"]
+    allowed = NUMERIC_METHODS if alphabet_size else NUMERIC_METHODS[:-1]  # cam: a track
     if method not in NUMERIC_METHODS:
         raise SeqmodelsError(
             f"--method {method} changes sequences symbol by symbol or shuffles them; a model "
-            f"with numeric inputs takes {', '.join(NUMERIC_METHODS)}"
+            f"with numeric inputs takes {', '.join(allowed)}"
         )
     if alphabet_size == 0 and fmt != "npz":
         raise SeqmodelsError(f"{path}: numeric inputs alone have no genome coordinates: write .npz")
@@ -165,7 +166,7 @@ def export_attributions(
     if results is None:
         return None
     shape = (len(sequences), alphabet.size + sequences.n_channels, sequences.length)
-    with contextlib.ExitStack() as stack:
+    with contextlib.closing(results), contextlib.ExitStack() as stack:
         if fmt == "npz":
             contributions = stack.enter_context(npz_array(path, shape))
             one_hot = stack.enter_context(npz_array(one_hot_path(path), shape))

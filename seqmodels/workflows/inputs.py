@@ -32,9 +32,7 @@ NUCLEOTIDES = frozenset("ACGTUNacgtun")
 def read_config_records(data: dict) -> Records:
     """Read the records named by a checked ``data`` config section."""
     if data["numeric"] is not None:
-        return read_numeric_records(
-            data["numeric"], data["labels"], n_channels=data["numeric_channels"]
-        )
+        return _read_numeric_config(data)
     _check_genome_input(data["alphabet"], data["bed"])
     return read_records(
         fasta=data["fasta"],
@@ -49,6 +47,31 @@ def read_config_records(data: dict) -> Records:
         bin_size=data["bin_size"],
         channels=parse_targets(data["channels"], key="data.channels") if data["channels"] else None,
     )
+
+
+def _read_numeric_config(data: dict) -> Records:
+    """The records of ``data.numeric``; keys of sequence inputs that it would leave unread
+    are an error, and so are a length or a channel count the file contradicts."""
+    for key in ("targets", "channels"):
+        if data[key]:
+            raise SeqmodelsError(
+                f"data.{key}: bigWig tracks are read over data.bed intervals; data.numeric "
+                "reads numeric inputs alone"
+            )
+    path = data["numeric"]
+    records = read_numeric_records(path, data["labels"], n_channels=data["numeric_channels"])
+    _, channels, steps = records.numeric.shape
+    if data["length"] is not None and data["length"] != steps:
+        raise SeqmodelsError(
+            f"data.length: {data['length']}, but {path} holds {steps} steps per sample "
+            "(numeric inputs are neither padded nor trimmed)"
+        )
+    if data["numeric_channels"] not in (1, channels):  # an array's channels are its own
+        raise SeqmodelsError(
+            f"data.numeric_channels: {data['numeric_channels']}, but {path} holds {channels} "
+            "channel(s) per sample"
+        )
+    return records
 
 
 def encode_and_split(

@@ -14,7 +14,7 @@ from seqmodels.data.sets import SequenceSet
 from seqmodels.data.stream import IntervalSet
 from seqmodels.devices import default_device, model_on
 from seqmodels.errors import SeqmodelsError
-from seqmodels.io.atomic import atomic_write
+from seqmodels.io.atomic import atomic_paths, atomic_write, check_output_file
 from seqmodels.io.jsonfile import write_json
 from seqmodels.metrics import task_metrics
 from seqmodels.workflows.inputs import check_labels
@@ -98,9 +98,11 @@ def predict_tracks_to_file(
     from seqmodels.io.tracks import bedgraph_writer, bigwig_writer
     from seqmodels.workflows.attribute import track_coordinates
 
-    _check_coverage_model(task)
+    _check_coverage_model(task, path)
     hp = task.hparams
     paths = track_paths(task, path)
+    for track in paths:  # none of them a folder, before any work
+        check_output_file(track)
     chrom, start, strand, sizes = track_coordinates(inputs, chrom_sizes, source=sizes_source)
     rank = {name: i for i, name in enumerate(sizes)}
     order = np.lexsort((start, np.array([rank[c] for c in chrom])))
@@ -128,8 +130,10 @@ def predict_tracks_to_file(
     opener = (
         bigwig_writer if TRACK_FORMATS[Path(path).suffix.lower()] == "bigwig" else bedgraph_writer
     )
-    with contextlib.ExitStack() as stack:
-        writers = [stack.enter_context(opener(p, sizes)) for p in paths]
+    # every track complete before any is renamed; the chunks (and their progress bar) closed
+    # with the writing, should it fail
+    with atomic_paths(paths) as tmps, contextlib.closing(results), contextlib.ExitStack() as stack:
+        writers = [stack.enter_context(opener(t, sizes, atomic=False)) for t in tmps]
         for index, result in zip(chunks, results, strict=True):
             for i, coverage in zip(index, result["coverage"], strict=True):
                 if strand[i] == "-":
@@ -185,7 +189,7 @@ def predict_to_file(
     )
     if results is None:
         return None
-    with atomic_write(path) as handle:
+    with atomic_write(path) as handle, contextlib.closing(results):
         handle.write(sep.join(["id", *task.output_names]) + "\n")
         for index, result in zip(chunks, results, strict=True):
             table = pd.DataFrame(result["values"], columns=task.output_names)
@@ -201,6 +205,11 @@ def evaluate(task, sequences: SequenceSet, **options) -> dict[str, float]:
     sequence, are an error: their metrics would look like chance, not like a broken model.
     """
     hp = task.hparams
+    if task.coverage:
+        raise SeqmodelsError(
+            f"evaluation scores labels; a {hp.task} model predicts coverage, whose metrics "
+            "training wrote to its test_metrics.json"
+        )
     expected = list(hp.task_names)
     if sequences.targets is None or sequences.task_names != expected:
         found = ", ".join(sequences.task_names) or "none"
@@ -249,11 +258,12 @@ def _coverage_of_inputs(task, inputs, index, batch_size, device) -> np.ndarray:
     return torch.cat(out).numpy()
 
 
-def _check_coverage_model(task) -> None:
+def _check_coverage_model(task, path=None) -> None:
     if not task.coverage:
+        where = f"{path}: " if path is not None else ""
         raise SeqmodelsError(
-            f"the checkpoint is a {task.hparams.task} model: predicted tracks need a coverage "
-            "model (data.targets); write a table (.tsv, .csv) instead"
+            f"{where}the checkpoint is a {task.hparams.task} model: predicted tracks need a "
+            "coverage model (data.targets); write a table (.tsv, .csv) instead"
         )
 
 

@@ -30,7 +30,7 @@ from seqmodels.io.atomic import atomic_write, check_output_directory
 from seqmodels.io.jsonfile import write_json
 from seqmodels.metrics import LOWER_IS_BETTER, METRICS
 from seqmodels.models import complete_model_arguments, model_defaults
-from seqmodels.task import SequenceTask
+from seqmodels.task import COVERAGE_TASKS, SequenceTask
 from seqmodels.workflows.inputs import check_labels, encode_and_split, read_config_records
 
 log = logging.getLogger("seqmodels")
@@ -201,6 +201,11 @@ def build_task(config: dict, datamodule: SequenceDataModule) -> SequenceTask:
     train_targets = sequences.targets[datamodule.splits["train"]]
     if sequences.profiles is not None:
         return _coverage_task(config, sequences, train_targets)
+    if task_config["type"] in COVERAGE_TASKS:
+        raise SeqmodelsError(
+            f"task.type: {task_config['type']} learns coverage: it needs data.targets (bigWig) "
+            "over data.bed intervals"
+        )
     task_type = resolve_task_type(task_config["type"], train_targets)
     check_labels(
         sequences,
@@ -262,6 +267,11 @@ def _coverage_task(config: dict, sequences, train_totals: np.ndarray) -> Sequenc
         raise SeqmodelsError(
             f"model.name: coverage targets need a profile head, which {model['name']} has not "
             "(it pools positions away): use model dilated"
+        )
+    if model.get("head", "profile") != "profile":
+        raise SeqmodelsError(
+            f"model.head: {model['head']}: coverage targets (data.targets) are learned by the "
+            "profile head; leave model.head out or set it to profile"
         )
     weight = task_config["count_weight"]
     if weight == "auto":  # ChromBPNet's: the median total over 10
