@@ -253,6 +253,13 @@ def _add_attribute(commands) -> None:
         "(default: subtract the mean over the alphabet)",
     )
     p.add_argument("--chrom-sizes", help="chrom.sizes (or .fai) for chr:start-end FASTA ids")
+    p.add_argument(
+        "--browse",
+        nargs="+",
+        metavar="LOCUS",
+        help="also write OUT.html beside a .bw: an igv.js view of the track at these loci "
+        "(chr:start-end) over --genome, with igv.min.js beside it; opens offline",
+    )
     _add_genome_scale(p, chunk_size=512)
     p.set_defaults(run=_run_attribute, batch_size=32)
 
@@ -752,6 +759,7 @@ def _run_attribute(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     from seqmodels.workflows.attribute import FORMATS, export_attributions
 
     fmt = check_output_file(args.out, None if args.format else FORMATS) or args.format
+    loci = _browse_loci(args, fmt)
     task = _load_task(args)
     target = _resolve_target(args.target, task.output_names)
     sequences = _open_inputs(args, task, streamed=True)
@@ -777,7 +785,34 @@ def _run_attribute(args: argparse.Namespace, overrides: dict[str, str]) -> int:
             f"wrote {args.method} attributions of {n:,} sequences for "
             f"{task.output_names[target]} to {args.out}"
         )
+        if loci:
+            from seqmodels.view import write_browse_html
+
+            page = write_browse_html(
+                Path(args.out).with_suffix(".html"), args.genome, loci, bigwigs=[args.out],
+                title=f"{args.method} attributions for {task.output_names[target]}",
+            )  # fmt: skip
+            print(f"wrote {page} (open it in a browser)")
     return 0
+
+
+def _browse_loci(args: argparse.Namespace, fmt: str):
+    """The loci of ``attribute --browse``, checked before any work."""
+    if not args.browse:
+        return None
+    from seqmodels.view import parse_loci
+
+    if fmt != "bigwig":
+        raise SeqmodelsError("--browse shows a bigWig track: give --out with .bw")
+    if not args.genome:
+        raise SeqmodelsError("--browse needs --genome, the sequence the view shows")
+    from seqmodels.io.bed import chrom_sizes
+
+    sizes, loci = chrom_sizes(args.genome), parse_loci(args.browse)
+    for locus in loci:
+        if locus.end > sizes.get(locus.chrom, -1):
+            raise SeqmodelsError(f"--browse {locus}: not within a chromosome of {args.genome}")
+    return loci
 
 
 def _attribution_options(args: argparse.Namespace) -> dict:
@@ -850,6 +885,7 @@ def _run_motifs(args: argparse.Namespace, overrides: dict[str, str]) -> int:
         filter_threshold=args.filter_threshold,
         control=args.control,
         chrom_sizes=sizes,
+        genome=args.genome,
         head=args.head,
         batch_size=args.batch_size,
         device=args.device,

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from pages import needs_chromium, page_problems
 from torch import nn
 
 from seqmodels import SeqmodelsError, decode, one_hot_encode
@@ -229,3 +230,26 @@ def test_a_model_trained_on_permuted_labels_names_no_pattern_and_few_filters(spi
     null_filters = [n for n in named["null"] if n.startswith("filter")]
     real_filters = [n for n in named["real"] if n.startswith("filter")]
     assert real_filters and len(null_filters) <= len(real_filters) / 4
+
+
+@pytest.mark.slow  # runs modisco-lite, then opens both pages in Chromium
+@needs_chromium
+def test_the_report_and_the_view_of_the_hits_open_in_a_real_browser(spi1_run, tmp_path):
+    genome = {f"chr{k}": ["N"] * 800_200 for k in (1, 2, 3)}  # the records at their places
+    lines = (spi1_run / "x.fa").read_text().splitlines()
+    for header, seq in zip(lines[::2], lines[1::2], strict=True):
+        chrom, span = header[1:].split(":")
+        start = int(span.split("-")[0])
+        genome[chrom][start : start + len(seq)] = seq
+    (tmp_path / "genome.fa").write_text("".join(f">{c}\n{''.join(s)}\n" for c, s in genome.items()))
+    out = tmp_path / "motifs"
+    assert run_motifs(spi1_run, out, "--genome", str(tmp_path / "genome.fa")) == 0
+    assert page_problems(out / "report.html") == []
+    view = page_problems(out / "browse.html", tracks=["hits", "seqlets", "SPI1.pos0"])
+    assert view == []
+    report = (out / "report.html").read_text()  # one logo broken on purpose
+    payload = report.split("src='data:image/png;base64,", 1)[1].split("'", 1)[0]
+    (out / "report.html").write_text(report.replace(payload, "iVBORw0KGgoAAAA", 1))
+    assert page_problems(out / "report.html") == [
+        "image data:image/png;base64,iVBORw0KGgoAAAA is not decoded"
+    ]

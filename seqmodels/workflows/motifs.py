@@ -463,18 +463,49 @@ def motifs_to_directory(
     *,
     database: list[Motif],
     details: dict[str, str] | None = None,
+    genome: str | Path | None = None,
+    n_loci: int = 6,
     **options,
 ) -> MotifResults:
     """:func:`find_motifs` and its ``report.html`` (with ``details`` of the run), written to
     a folder that appears (or replaces an earlier one) only once everything in it is complete.
-    ``options`` go to :func:`find_motifs`.
+    With the ``genome`` the sequences come from, also ``browse.html``: an igv.js view of the
+    ``n_loci`` strongest hits with every pattern's contribution track, the hits and the
+    seqlets (:func:`~seqmodels.view.write_browse_html`). ``options`` go to
+    :func:`find_motifs`.
     """
     out = Path(out)
     with atomic_directory(out) as staging:
         results = find_motifs(task, sequences, staging, database=database, **options)
+        if genome is not None and (staging / "hits").is_dir():
+            _write_browse(staging, genome, n_loci)
         write_report(staging / "report.html", results, details=details)
     results.logos = {name: out / path.relative_to(staging) for name, path in results.logos.items()}
     return results
+
+
+def _write_browse(folder: Path, genome, n_loci: int) -> None:
+    """``browse.html`` of the strongest hits (one locus per hit, 40 bp either side), with the
+    contribution tracks of their patterns, the hits and the seqlets."""
+    from seqmodels.io.bed import chrom_sizes
+    from seqmodels.view import Locus, write_browse_html
+
+    if not (folder / "hits.bed").stat().st_size:
+        return
+    hits = pd.read_csv(folder / "hits.bed", sep="\t", header=None)
+    strongest = hits.iloc[np.argsort(-hits[4].to_numpy(), kind="stable")[:n_loci]]
+    sizes = chrom_sizes(genome)
+    patterns = dict.fromkeys(name.split("/")[0] for name in strongest[3])  # in order
+    tracks = [folder / "hits" / f"{name}.bw" for name in patterns]
+    loci = [
+        Locus(str(chrom), max(int(start) - 40, 0), min(int(end) + 40, sizes[str(chrom)]))
+        for chrom, start, end in strongest[[0, 1, 2]].itertuples(index=False)
+    ]
+    write_browse_html(
+        folder / "browse.html", genome, loci, title="seqmodels motifs: the strongest hits",
+        bigwigs=[track for track in tracks if track.exists()],
+        beds=[folder / "hits.bed", folder / "seqlets.bed"], flank=60,
+    )  # fmt: skip
 
 
 def motif_database(
