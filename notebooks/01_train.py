@@ -34,13 +34,13 @@ DEMO = ROOT / "data" / "demo"
 # %% [markdown]
 # The shipped config (`configs/cnn.yaml`: the default CNN, chromosome 7 for validation and 8
 # for test), shortened to 8 epochs; `make demo` trains it fully. Its paths are relative to the
-# repository root.
+# repository root. In a notebook, training shows a progress bar per epoch and its curves,
+# redrawn after every epoch.
 
 # %%
 config = load_config(ROOT / "configs" / "cnn.yaml", {"trainer.max_epochs": "8"})
 for key in ("fasta", "labels"):
     config["data"][key] = str(ROOT / config["data"][key])
-config["trainer"]["enable_progress_bar"] = False
 if RUN.exists():
     import shutil
 

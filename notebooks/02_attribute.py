@@ -45,7 +45,9 @@ sequences = load_inputs(task, bed=test_bed, genome=DEMO / "genome.fa")
 ctcf = task.output_names.index("CTCF")
 carriers = np.flatnonzero(sequences.targets[:, ctcf] == 1)[:50]
 X = sequences.inputs_at(carriers)
-hypothetical = attribute(task.model, X, method="deeplift_shap", target=ctcf, hypothetical=True)
+hypothetical = attribute(
+    task.model, X, method="deeplift_shap", target=ctcf, hypothetical=True, verbose=True
+)
 track = importance_track(hypothetical, X).numpy()
 with torch.no_grad():
     probability = task.eval().predict_outputs(X[:1])[0, ctcf]

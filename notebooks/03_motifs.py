@@ -36,7 +36,7 @@ DEMO = ROOT / "data" / "demo"
 task = load_task(RUN / "cnn" / "checkpoints" / "best.ckpt")
 sequences = load_inputs(task, bed=RUN / "test.bed", genome=DEMO / "genome.fa")
 results = find_motifs(task, sequences, RUN / "motifs", database=jaspar_motifs(),
-                      n_shuffles=10, control=False)  # fmt: skip
+                      n_shuffles=10, control=False, verbose=True)  # fmt: skip
 write_report(RUN / "motifs" / "report.html", results, title="seqmodels notebook")
 patterns = results.summary[results.summary["kind"] == "pattern"].set_index("name")
 patterns[["sites", "hits", "target", "target_name", "q_value"]]

@@ -7,8 +7,8 @@ their paired py:percent sources (jupytext), and write them with their outputs.
 A cell that raises stops the run with the cell and its error (exit status 1). The notebooks
 write to ``$SEQMODELS_NOTEBOOK_RUN`` (default ``runs/notebooks``). Outputs that a code host
 cannot show and that would bloat the repository — the igv.js library igv-notebook sends to
-the page — are left out of the saved notebooks (the view's page, ``browse.html``, is written
-beside the run).
+the page, the state of the progress-bar widgets (their text stays) — are left out of the
+saved notebooks (the view's page, ``browse.html``, is written beside the run).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def execute(source: Path, timeout: int = 1200):
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}  # fmt: skip
     client = NotebookClient(
-        notebook, timeout=timeout, kernel_name="python3",
+        notebook, timeout=timeout, kernel_name="python3", store_widget_state=False,
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )  # fmt: skip
     client.execute()

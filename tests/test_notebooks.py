@@ -45,6 +45,11 @@ def test_the_notebooks_run_end_to_end_in_a_kernel(tmp_path):
         notebook = json.loads((tmp_path / source.with_suffix(".ipynb").name).read_text())
         texts = [o.get("text", "") for c in notebook["cells"] for o in c.get("outputs", [])]
         outputs[source.stem] = "".join(t if isinstance(t, str) else "".join(t) for t in texts)
+    trained = json.loads((tmp_path / "01_train.ipynb").read_text())["cells"]
+    training = next(c for c in trained if "train(config" in "".join(c["source"]))
+    shown = [o for o in training["outputs"] if o["output_type"] == "display_data"]
+    assert any("image/png" in o["data"] for o in shown)  # the curves, redrawn every epoch
+    assert "epoch 7:" not in outputs["01_train"]  # the plot, not a wall of log lines
     for factor in ("CTCF", "SPI1", "NRF1"):
         assert f"{factor:<7} named" in outputs["03_motifs"]
     for written in ("cnn/checkpoints/best.ckpt", "CTCF.deeplift_shap.bw", "browse.html",

@@ -89,3 +89,27 @@ def test_the_standalone_page_loads_and_draws_every_track_offline(run, tmp_path):
     empty = write_browse_html(folder / "empty.html", folder / "genome.fa", "chr1:101-300",
                               bigwigs=[folder / "attr.bw"])  # fmt: skip
     assert page_problems(empty, tracks=["attr"]) == ["track attr has no feature at the loci"]
+
+
+def test_attribute_writes_the_view_of_its_track_and_refuses_a_view_it_cannot_draw(
+    tiny_run, tmp_path, capsys
+):
+    from seqmodels.cli import main
+
+    base = ["attribute", "--checkpoint", str(tiny_run / "run/checkpoints/best.ckpt"), "--bed",
+            str(tiny_run / "x.bed"), "--genome", str(tiny_run / "genome.fa"), "--method",
+            "saliency"]  # fmt: skip
+    assert main([*base, "--out", str(tmp_path / "a.bw"), "--browse", "chr1:11-60"]) == 0
+    page = (tmp_path / "a.html").read_text()
+    assert '"locus": ["chr1:11-60"]' in page and (tmp_path / "igv.min.js").exists()
+    config = json.loads(page.split("const config = ", 1)[1].split(";\n", 1)[0])
+    assert [t["name"] for t in config["tracks"]] == ["a"]
+    for extra, message in (
+        (["--out", str(tmp_path / "b.bedGraph"), "--browse", "chr1:11-60"], "give --out with .bw"),
+        (["--out", str(tmp_path / "c.bw"), "--browse", "chr9:1-10"], "--browse chr9:1-10: not"),
+        (["--out", str(tmp_path / "d.bw"), "--browse", "chr1"], "locus 'chr1': expected"),
+    ):
+        capsys.readouterr()
+        assert main([*base, *extra]) == 2
+        assert message in capsys.readouterr().err
+    assert not list(tmp_path.glob("[bcd].*"))  # refused before any work

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sys
 import warnings
 from pathlib import Path
 
@@ -410,11 +411,17 @@ def _pos_weight(setting, task_type: str, targets: np.ndarray) -> list[float] | N
 
 
 def _trainer(config: dict, out_dir: Path, selection: tuple[str, str, int]) -> pl.Trainer:
+    notebook = in_notebook()
     try:
         return pl.Trainer(
             **config["trainer"],
             default_root_dir=out_dir,
-            callbacks=[*_callbacks(selection, out_dir / "checkpoints"), EpochLog(out_dir)],
+            callbacks=[
+                *_callbacks(selection, out_dir / "checkpoints"),
+                EpochLog(out_dir, quiet=notebook),
+                *([LiveCurves(out_dir / "metrics.csv")] if notebook else []),
+                *_notebook_bars(config["trainer"], notebook),
+            ],
             logger=False,
             plugins=[SafeCheckpointIO()],
         )
@@ -492,10 +499,12 @@ def _remove_unfinished_run(out_dir: Path, *, keep: set[str]) -> None:
 
 class EpochLog(pl.Callback):
     """Writes ``DIR/metrics.csv``: one row per finished epoch (training and validation metrics,
-    learning rate). A resumed run keeps the rows of the epochs before it."""
+    learning rate), and logs it (``quiet``: at debug level, where a live plot shows it). A
+    resumed run keeps the rows of the epochs before it."""
 
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, *, quiet: bool = False):
         self.path = Path(out_dir) / "metrics.csv"
+        self.level = logging.DEBUG if quiet else logging.INFO
 
     def on_train_epoch_end(self, trainer: pl.Trainer, task: pl.LightningModule) -> None:
         if trainer.sanity_checking or not trainer.is_global_zero:
@@ -510,4 +519,41 @@ class EpochLog(pl.Callback):
         with atomic_write(self.path) as handle:
             table.to_csv(handle, index=False, float_format="%.6g")
         shown = [k for k in row if k in ("train/loss", "val/loss") or k.startswith("val/mean/")]
-        log.info("epoch %d: %s", row["epoch"], "  ".join(f"{k} {row[k]:.4f}" for k in shown))
+        log.log(self.level, "epoch %d: %s", row["epoch"],
+                "  ".join(f"{k} {row[k]:.4f}" for k in shown))  # fmt: skip
+
+
+class LiveCurves(pl.Callback):
+    """In a notebook: the run's training curves (:func:`seqmodels.plot.plot_training_curves`
+    of ``metrics.csv``), one figure redrawn in place after every epoch."""
+
+    def __init__(self, path: Path):
+        self.path, self.handle = Path(path), None
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, task: pl.LightningModule) -> None:
+        if trainer.sanity_checking or not trainer.is_global_zero or not self.path.exists():
+            return
+        from IPython.display import display
+
+        from seqmodels.plot import plot_training_curves
+
+        figure = plot_training_curves(self.path, title=f"{self.path.parent.name}: training")
+        if self.handle is None:
+            self.handle = display(figure, display_id=True)
+        else:
+            self.handle.update(figure)
+
+
+def in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    return shell is not None and "IPKernelApp" in shell.config
+
+
+def _notebook_bars(trainer: dict, notebook: bool) -> list[pl.Callback]:
+    """In a notebook, a progress bar per epoch that stays when the epoch ends."""
+    if not notebook or trainer.get("enable_progress_bar") is False:
+        return []
+    from pytorch_lightning.callbacks import TQDMProgressBar
+
+    return [TQDMProgressBar(leave=True)]
