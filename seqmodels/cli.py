@@ -553,6 +553,7 @@ def _run_inspect(args: argparse.Namespace, overrides: dict[str, str]) -> int:
 def _run_summary(args: argparse.Namespace, overrides: dict[str, str]) -> int:
     from seqmodels.alphabets import get_alphabet
     from seqmodels.config import load_config
+    from seqmodels.io.coverage import entry_strands
     from seqmodels.io.labels import read_labels
     from seqmodels.models import build_model, model_defaults
     from seqmodels.models.summary import summarize
@@ -572,7 +573,7 @@ def _run_summary(args: argparse.Namespace, overrides: dict[str, str]) -> int:
                 f"model.name: coverage targets need a profile head, which {model['name']} has "
                 "not (it pools positions away): use model dilated"
             )
-        tracks = sum(len(e) if isinstance(e, list) else 1 for e in data["targets"])
+        tracks = sum(entry_strands(data["targets"]))
         profile = {"n_tracks": tracks, "output_length": data["target_length"] or length,
                    "bin_size": data["bin_size"]}  # fmt: skip
         model["head"] = "profile"
@@ -589,11 +590,13 @@ def _run_summary(args: argparse.Namespace, overrides: dict[str, str]) -> int:
 def _channel_rows(data: dict) -> int:
     """The numeric input rows a data section gives a model: its bigWig channels, or the
     channels of its numeric file."""
+    from seqmodels.io.coverage import entry_strands
+
     if data["numeric"]:
         from seqmodels.io.numeric import read_numeric
 
         return read_numeric(data["numeric"], n_channels=data["numeric_channels"])[1].shape[1]
-    return sum(len(e) if isinstance(e, list) else 1 for e in data["channels"])
+    return sum(entry_strands(data["channels"]))
 
 
 def _data_length(data: dict, source: str) -> int:

@@ -15,7 +15,7 @@ from torch.nn import functional as F
 from seqmodels.alphabets import get_alphabet
 from seqmodels.encoding import reverse_complement
 from seqmodels.errors import SeqmodelsError
-from seqmodels.io.coverage import reversed_order, task_name
+from seqmodels.io.coverage import entry_strands, reversed_order, task_name, track_names
 from seqmodels.metrics import task_metrics
 from seqmodels.models import build_model
 from seqmodels.models.outputs import HEADS, ProfileShape, TotalCounts
@@ -157,19 +157,15 @@ class SequenceTask(pl.LightningModule):
     def channel_names(self) -> list[str]:
         """The model's numeric input rows after the one-hot ones ``(C,)``: each input-channel
         bigWig (``NAME.plus`` and ``NAME.minus`` for a pair), or ``channel1`` … ``channelC``."""
-        names = []
-        for entry in self.hparams.channels or []:
-            paths = entry if isinstance(entry, list) else [entry]
-            stem = task_name([Path(p) for p in paths])
-            names += [stem] if len(paths) == 1 else [f"{stem}.plus", f"{stem}.minus"]
+        entries = self.hparams.channels or []
+        stems = [task_name([Path(p) for p in (e if isinstance(e, list) else [e])]) for e in entries]
         n = self.hparams.numeric_channels or 0
-        return names + [f"channel{c + 1}" for c in range(n)]
+        return track_names(stems, entry_strands(entries)) + [f"channel{c + 1}" for c in range(n)]
 
     @property
     def channel_strands(self) -> list[int]:
         """Input channels per bigWig entry (2 for a stranded pair), as ``channel_names``."""
-        entries = self.hparams.channels or []
-        strands = [len(e) if isinstance(e, list) else 1 for e in entries]
+        strands = entry_strands(self.hparams.channels or [])
         return strands + [1] * (self.hparams.numeric_channels or 0)
 
     def reverse_inputs(self, x: torch.Tensor) -> torch.Tensor:
@@ -204,12 +200,9 @@ class SequenceTask(pl.LightningModule):
     @property
     def track_names(self) -> list[str]:
         """Coverage tracks ``(K,)``: a task's name, or ``NAME.plus`` and ``NAME.minus``."""
-        names = []
         if not self.coverage:
-            return names
-        for name, n in zip(self.hparams.task_names, self.hparams.strands, strict=True):
-            names += [name] if n == 1 else [f"{name}.plus", f"{name}.minus"]
-        return names
+            return []
+        return track_names(list(self.hparams.task_names), self.hparams.strands)
 
     def explained(self, head: str | None = None) -> nn.Module:
         """The network that attributions explain, ``(N, A, L) → (N, T)`` raw outputs: the

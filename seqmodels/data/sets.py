@@ -223,10 +223,7 @@ def read_records(
         records.chrom, records.start, records.end, records.strand = coords
         _check_spans(records)
     if labels is not None:
-        table = read_labels(labels)
-        records.targets = align_labels(table, ids, labels_path=labels, fasta_path=fasta)
-        records.task_names = list(map(str, table.columns))
-        records.source += f" + {labels}"
+        _add_labels(records, labels, fasta)
     return records
 
 
@@ -238,11 +235,16 @@ def read_numeric_records(path, labels=None, *, n_channels: int = 1) -> Records:
     records.channels = [f"channel{c + 1}" for c in range(values.shape[1])]
     records.channel_strands = [1] * values.shape[1]
     if labels is not None:
-        table = read_labels(labels)
-        records.targets = align_labels(table, ids, labels_path=labels, fasta_path=path)
-        records.task_names = list(map(str, table.columns))
-        records.source += f" + {labels}"
+        _add_labels(records, labels, path)
     return records
+
+
+def _add_labels(records: Records, labels, inputs) -> None:
+    """The label table ``labels``, one row per record of ``inputs`` (a FASTA, numeric file)."""
+    table = read_labels(labels)
+    records.targets = align_labels(table, records.ids, labels_path=labels, fasta_path=inputs)
+    records.task_names = list(map(str, table.columns))
+    records.source += f" + {labels}"
 
 
 def add_channels(records: Records, channels: Targets) -> None:
@@ -257,10 +259,7 @@ def add_channels(records: Records, channels: Targets) -> None:
     records.numeric, _ = read_profiles(
         channels, records.chrom, records.start, length, records.strand, counts=False
     )
-    records.channel_strands = channels.strands
-    records.channels = []
-    for name, n in zip(channels.names, channels.strands, strict=True):
-        records.channels += [name] if n == 1 else [f"{name}.plus", f"{name}.minus"]
+    records.channel_strands, records.channels = channels.strands, channels.track_names
 
 
 def encode_records(

@@ -46,6 +46,24 @@ class Targets:
         """Tracks per task (1 or 2)."""
         return [len(paths) for paths in self.paths]
 
+    @property
+    def track_names(self) -> list[str]:
+        """The name of each track (:func:`track_names`)."""
+        return track_names(self.names, self.strands)
+
+
+def entry_strands(entries: list) -> list[int]:
+    """Tracks of each ``data.targets`` or ``data.channels`` entry: 1 for a path, 2 for a pair."""
+    return [len(entry) if isinstance(entry, list) else 1 for entry in entries]
+
+
+def track_names(names: list[str], strands: list[int]) -> list[str]:
+    """Each track's name: its task's, or ``NAME.plus`` and ``NAME.minus`` for a pair."""
+    tracks = []
+    for name, n in zip(names, strands, strict=True):
+        tracks += [name] if n == 1 else [f"{name}.plus", f"{name}.minus"]
+    return tracks
+
 
 def parse_targets(entries: list, *, key: str = "data.targets") -> Targets:
     """``data.targets`` as :class:`Targets`: each entry a bigWig path or a pair of them."""

@@ -21,7 +21,7 @@ from seqmodels.data.splits import split_indices
 from seqmodels.data.stream import IntervalSet
 from seqmodels.errors import SeqmodelsError
 from seqmodels.io.bed import chrom_sizes, place_on_genome, read_bed, tile_intervals
-from seqmodels.io.coverage import parse_targets
+from seqmodels.io.coverage import entry_strands, parse_targets
 
 log = logging.getLogger("seqmodels")
 
@@ -138,10 +138,7 @@ def input_channels(task, channels: list | None, *, fasta=None):
             "--bed or --tile with --genome"
         )
 
-    def strands(entries):
-        return [len(e) if isinstance(e, list) else 1 for e in entries]
-
-    if channels and strands(channels) != strands(trained):
+    if channels and entry_strands(channels) != entry_strands(trained):
         raise SeqmodelsError(
             f"--channels: give {len(trained)} bigWig(s) (or stranded pairs) in the order the "
             "model was trained with"

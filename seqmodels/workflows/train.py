@@ -193,12 +193,11 @@ def augmentation(data: dict, alphabet: str, *, coverage: bool = False) -> tuple[
 
 def build_task(config: dict, datamodule: SequenceDataModule) -> SequenceTask:
     """The :class:`SequenceTask` for a checked configuration and its data."""
-    from seqmodels import __version__
 
     sequences = datamodule.sequences
     if sequences.targets is None:
         raise SeqmodelsError("training needs labels: data.labels, or label columns in the BED")
-    task_config, optim = config["task"], config["optim"]
+    task_config = config["task"]
     train_targets = sequences.targets[datamodule.splits["train"]]
     if sequences.profiles is not None:
         return _coverage_task(config, sequences, train_targets)
@@ -218,23 +217,33 @@ def build_task(config: dict, datamodule: SequenceDataModule) -> SequenceTask:
     return SequenceTask(
         model=complete_model_arguments(config["model"]),
         task=task_type,
-        task_names=sequences.task_names,
         n_classes=n_classes,
-        alphabet=sequences.alphabet.name,
-        length=sequences.length,
-        unknown=config["data"]["unknown"],
-        stranded=config["data"]["stranded"],
         pos_weight=_pos_weight(task_config["pos_weight"], task_type, train_targets),
         regression_loss=task_config["regression_loss"],
-        lr=optim["lr"],
-        weight_decay=optim["weight_decay"],
-        scheduler=optim["scheduler"],
-        max_epochs=config["trainer"]["max_epochs"],
-        rc_average=task_config["rc_average"],
-        random_state=config["seed"],
-        version=__version__,
-        **_channel_arguments(config["data"], sequences),
+        **_shared_arguments(config, sequences),
     )
+
+
+def _shared_arguments(config: dict, sequences) -> dict:
+    """The task arguments every task type takes from the config and the data."""
+    from seqmodels import __version__
+
+    data, optim = config["data"], config["optim"]
+    return {
+        "task_names": sequences.task_names,
+        "alphabet": sequences.alphabet.name,
+        "length": sequences.length,
+        "unknown": data["unknown"],
+        "stranded": data["stranded"],
+        "lr": optim["lr"],
+        "weight_decay": optim["weight_decay"],
+        "scheduler": optim["scheduler"],
+        "max_epochs": config["trainer"]["max_epochs"],
+        "rc_average": config["task"]["rc_average"],
+        "random_state": config["seed"],
+        "version": __version__,
+        **_channel_arguments(data, sequences),
+    }
 
 
 def _channel_arguments(data: dict, sequences) -> dict:
@@ -254,9 +263,8 @@ def _channel_arguments(data: dict, sequences) -> dict:
 def _coverage_task(config: dict, sequences, train_totals: np.ndarray) -> SequenceTask:
     """The task for coverage targets: ``profile`` (per base), or ``binned`` with
     ``data.bin_size``; the model gets BPNet's profile and count heads."""
-    from seqmodels import __version__
 
-    data, task_config, optim = config["data"], config["task"], config["optim"]
+    data, task_config = config["data"], config["task"]
     task_type = "binned" if data["bin_size"] else "profile"
     if task_config["type"] not in ("auto", task_type):
         raise SeqmodelsError(
@@ -281,24 +289,12 @@ def _coverage_task(config: dict, sequences, train_totals: np.ndarray) -> Sequenc
     return SequenceTask(
         model=complete_model_arguments({**model, "head": "profile"}),
         task=task_type,
-        task_names=sequences.task_names,
-        alphabet=sequences.alphabet.name,
-        length=sequences.length,
-        unknown=data["unknown"],
-        stranded=data["stranded"],
         regression_loss=task_config["regression_loss"] if data["bin_size"] else "mse",
-        lr=optim["lr"],
-        weight_decay=optim["weight_decay"],
-        scheduler=optim["scheduler"],
-        max_epochs=config["trainer"]["max_epochs"],
-        rc_average=task_config["rc_average"],
-        random_state=config["seed"],
-        version=__version__,
         strands=list(sequences.strands),
         output_length=sequences.profiles.shape[-1] * (data["bin_size"] or 1),
         bin_size=data["bin_size"],
         count_weight=float(weight),
-        **_channel_arguments(data, sequences),
+        **_shared_arguments(config, sequences),
     )
 
 
